@@ -1,0 +1,174 @@
+"""What each `keras.applications` backbone expects of its input, as data.
+
+Every entry says which constructor builds the backbone, the input size it
+was trained at, the smallest size it accepts, the interpolation to resize
+with and which preprocessing its `preprocess_input` applies:
+
+- `"caffe"`: RGB to BGR, then subtract the ImageNet mean per channel
+  (VGG16/19, ResNet50/101/152).
+- `"tf"`: scale 0-255 to [-1, 1] (MobileNet/V2, Inception, Xception,
+  ResNetV2, NASNet).
+- `"torch"`: scale to [0, 1], then normalize with the ImageNet mean and
+  standard deviation (DenseNet).
+- `"none"`: the backbone rescales internally; pass 0-255 pixels through
+  (EfficientNet, EfficientNetV2, MobileNetV3, ConvNeXt).
+"""
+
+import dataclasses
+
+PREPROCESSING_MODES = ("caffe", "tf", "torch", "none")
+
+# ImageNet statistics used by `keras.applications.imagenet_utils`.
+CAFFE_MEAN_BGR = (103.939, 116.779, 123.68)
+TORCH_MEAN_RGB = (0.485, 0.456, 0.406)
+TORCH_STD_RGB = (0.229, 0.224, 0.225)
+
+
+@dataclasses.dataclass(frozen=True)
+class BackboneSpec:
+    """The input contract of one `keras.applications` backbone.
+
+    Attributes:
+        name: the constructor's name in `keras.applications`, e.g.
+            `"MobileNetV2"`.
+        module: the `keras.applications` submodule that holds its
+            `preprocess_input`, e.g. `"mobilenet_v2"`.
+        input_size: `(height, width)` the ImageNet weights were trained at.
+        min_input_size: the smallest `(height, width)` it accepts with
+            `include_top=False`.
+        interpolation: resize interpolation for small images.
+        preprocessing: one of `PREPROCESSING_MODES`.
+    """
+
+    name: str
+    module: str
+    input_size: tuple
+    min_input_size: tuple = (32, 32)
+    interpolation: str = "bilinear"
+    preprocessing: str = "none"
+
+    def build(self, **kwargs):
+        """Instantiate the backbone: `keras.applications.<name>(**kwargs)`."""
+        import keras
+
+        return getattr(keras.applications, self.name)(**kwargs)
+
+
+def _specs():
+    entries = [
+        BackboneSpec("VGG16", "vgg16", (224, 224), preprocessing="caffe"),
+        BackboneSpec("VGG19", "vgg19", (224, 224), preprocessing="caffe"),
+        BackboneSpec("ResNet50", "resnet", (224, 224), preprocessing="caffe"),
+        BackboneSpec("ResNet101", "resnet", (224, 224), preprocessing="caffe"),
+        BackboneSpec("ResNet152", "resnet", (224, 224), preprocessing="caffe"),
+        BackboneSpec("ResNet50V2", "resnet_v2", (224, 224), preprocessing="tf"),
+        BackboneSpec(
+            "ResNet101V2", "resnet_v2", (224, 224), preprocessing="tf"
+        ),
+        BackboneSpec(
+            "ResNet152V2", "resnet_v2", (224, 224), preprocessing="tf"
+        ),
+        BackboneSpec("MobileNet", "mobilenet", (224, 224), preprocessing="tf"),
+        BackboneSpec(
+            "MobileNetV2", "mobilenet_v2", (224, 224), preprocessing="tf"
+        ),
+        BackboneSpec("MobileNetV3Small", "mobilenet_v3", (224, 224)),
+        BackboneSpec("MobileNetV3Large", "mobilenet_v3", (224, 224)),
+        BackboneSpec(
+            "InceptionV3",
+            "inception_v3",
+            (299, 299),
+            min_input_size=(75, 75),
+            preprocessing="tf",
+        ),
+        BackboneSpec(
+            "InceptionResNetV2",
+            "inception_resnet_v2",
+            (299, 299),
+            min_input_size=(75, 75),
+            preprocessing="tf",
+        ),
+        BackboneSpec(
+            "Xception",
+            "xception",
+            (299, 299),
+            min_input_size=(71, 71),
+            preprocessing="tf",
+        ),
+        BackboneSpec("NASNetMobile", "nasnet", (224, 224), preprocessing="tf"),
+        BackboneSpec(
+            "DenseNet121", "densenet", (224, 224), preprocessing="torch"
+        ),
+        BackboneSpec(
+            "DenseNet169", "densenet", (224, 224), preprocessing="torch"
+        ),
+        BackboneSpec(
+            "DenseNet201", "densenet", (224, 224), preprocessing="torch"
+        ),
+    ]
+    efficientnet_sizes = (224, 240, 260, 300, 380, 456, 528, 600)
+    entries += [
+        BackboneSpec(f"EfficientNetB{i}", "efficientnet", (size, size))
+        for i, size in enumerate(efficientnet_sizes)
+    ]
+    efficientnet_v2_sizes = {
+        "B0": 224, "B1": 240, "B2": 260, "B3": 300, "S": 384, "M": 480,
+        "L": 480,
+    }  # fmt: skip
+    entries += [
+        BackboneSpec(f"EfficientNetV2{v}", "efficientnet_v2", (size, size))
+        for v, size in efficientnet_v2_sizes.items()
+    ]
+    entries += [
+        BackboneSpec(f"ConvNeXt{v}", "convnext", (224, 224))
+        for v in ("Tiny", "Small", "Base", "Large", "XLarge")
+    ]
+    return {spec.name: spec for spec in entries}
+
+
+BACKBONES = _specs()
+
+
+def backbone_names():
+    """The names of all known backbones, sorted.
+
+    Example:
+
+    >>> from keras_cifar_blocks.backbones import backbone_names
+    >>> "InceptionResNetV2" in backbone_names()
+    True
+    """
+    return sorted(BACKBONES)
+
+
+def get_backbone_spec(name):
+    """Look up a backbone by name (case-insensitive).
+
+    Args:
+        name: a `keras.applications` constructor name, e.g.
+            `"MobileNetV2"` or `"mobilenetv2"`.
+
+    Returns:
+        The `BackboneSpec`.
+
+    Raises:
+        ValueError: if `name` is unknown; the message lists the valid names.
+
+    Example:
+
+    >>> from keras_cifar_blocks.backbones import get_backbone_spec
+    >>> spec = get_backbone_spec("densenet121")
+    >>> spec.name, spec.input_size, spec.preprocessing
+    ('DenseNet121', (224, 224), 'torch')
+    """
+    if isinstance(name, BackboneSpec):
+        return name
+    if isinstance(name, str):
+        by_lower = {key.lower(): spec for key, spec in BACKBONES.items()}
+        spec = by_lower.get(name.lower())
+        if spec is not None:
+            return spec
+    raise ValueError(
+        "Invalid value for argument `backbone`. Expected one of "
+        f"{backbone_names()}. Received backbone={name!r}"
+    )

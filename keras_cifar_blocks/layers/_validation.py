@@ -1,0 +1,87 @@
+"""Argument checks shared by the layers; errors read like Keras' own."""
+
+import keras
+
+
+def positive_int(name: str, value) -> int:
+    """Return `value` if it is an int > 0, else raise a ValueError."""
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValueError(
+            f"Invalid value for argument `{name}`. Expected a strictly "
+            f"positive integer. Received {name}={value!r}"
+        )
+    return value
+
+
+def positive_int_pair(name: str, value) -> tuple[int, int]:
+    """Normalize an int or a pair of ints > 0 to a tuple of two ints."""
+    pair = (value, value) if isinstance(value, int) else value
+    if (
+        not isinstance(pair, (tuple, list))
+        or len(pair) != 2
+        or any(
+            isinstance(v, bool) or not isinstance(v, int) or v <= 0
+            for v in pair
+        )
+    ):
+        raise ValueError(
+            f"Invalid value for argument `{name}`. Expected a strictly "
+            "positive integer or a tuple of two strictly positive "
+            f"integers. Received {name}={value!r}"
+        )
+    return tuple(pair)
+
+
+def rate(name: str, value) -> float:
+    """Return `value` as a float in [0, 1), else raise a ValueError."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not 0.0 <= value < 1.0
+    ):
+        raise ValueError(
+            f"Invalid value for argument `{name}`. Expected a float in "
+            f"the range [0, 1). Received {name}={value!r}"
+        )
+    return float(value)
+
+
+def one_of(name: str, value, allowed):
+    """Return `value` if it is one of `allowed`, else raise a ValueError."""
+    if value not in allowed:
+        raise ValueError(
+            f"Invalid value for argument `{name}`. Expected one of "
+            f"{list(allowed)}. Received {name}={value!r}"
+        )
+    return value
+
+
+def boolean(name: str, value) -> bool:
+    """Return `value` if it is a bool, else raise a TypeError."""
+    if not isinstance(value, bool):
+        raise TypeError(
+            f"Invalid type for argument `{name}`. Expected a bool. "
+            f"Received {name}={value!r} of type {type(value).__name__}"
+        )
+    return value
+
+
+def activation(name: str, value):
+    """Resolve an activation identifier, naming the argument on failure."""
+    try:
+        return keras.activations.get(value)
+    except (ValueError, TypeError) as e:
+        raise ValueError(
+            f"Invalid value for argument `{name}`. Expected the name of a "
+            "Keras activation (e.g. 'relu', 'mish', 'Mish'), a callable or "
+            f"None. Received {name}={value!r}"
+        ) from e
+
+
+def image_rank(layer_name: str, input_shape) -> None:
+    """Raise a ValueError unless `input_shape` is a batch of images."""
+    if len(input_shape) != 4:
+        raise ValueError(
+            f"`{layer_name}` expects 4D inputs of shape (batch, height, "
+            f"width, channels). Received input_shape={tuple(input_shape)}"
+        )

@@ -1,0 +1,239 @@
+"""One stage of the seed reports' CNNs: convolutions, pooling, dropout."""
+
+import keras
+
+from keras_cifar_blocks.layers import _validation as check
+
+ORDERS = ("conv-act-bn", "conv-bn-act", "bn-act-conv")
+POOLS = ("max", "avg", None)
+PADDINGS = ("same", "valid")
+
+
+@keras.saving.register_keras_serializable(package="keras_cifar_blocks")
+class ConvBNPoolDropout(keras.layers.Layer):
+    """A conv stage: `convs` x (conv, activation, BatchNorm), pool, dropout.
+
+    This is the unit every CNN in the seed reports repeats. Within each of
+    the `convs` repetitions, `order` sets where the activation and the
+    BatchNormalization go:
+
+    - `"conv-act-bn"` (default): conv, activation, BatchNorm, as the
+      reports write it (`Conv2D(..., activation=...)` then
+      `BatchNormalization()`).
+    - `"conv-bn-act"`: conv, BatchNorm, activation (ResNet style).
+    - `"bn-act-conv"`: BatchNorm, activation, conv (pre-activation).
+
+    With `batch_norm=False` the BatchNorm steps are left out. After the
+    convolutions come optional pooling and optional dropout.
+
+    Args:
+        filters: int, number of output channels of every convolution.
+        convs: int, number of convolutions in the stage. Defaults to `1`.
+        kernel_size: int or tuple of 2 ints, convolution window.
+            Defaults to `3`.
+        activation: activation name (e.g. `"relu"`, `"mish"`, `"Mish"`),
+            callable or `None` for linear. Defaults to `"relu"`.
+        batch_norm: bool, whether to apply BatchNormalization after (or
+            before, see `order`) each convolution. Defaults to `True`.
+        order: one of `"conv-act-bn"`, `"conv-bn-act"`, `"bn-act-conv"`.
+            Defaults to `"conv-act-bn"`.
+        pool: `"max"`, `"avg"` or `None` (no pooling). Defaults to `"max"`.
+        pool_size: int or tuple of 2 ints, pooling window and stride.
+            Defaults to `2`.
+        dropout: float in [0, 1), dropout rate after pooling. Defaults to
+            `0.0` (no dropout).
+        padding: `"same"` or `"valid"`, for the convolutions. Defaults to
+            `"same"`.
+        kernel_initializer: initializer for the convolution kernels.
+            Defaults to `"glorot_uniform"` (Keras' default).
+        kernel_regularizer: optional regularizer for the convolution
+            kernels, e.g. `keras.regularizers.L2(0.001)`.
+        use_bias: bool, whether the convolutions have a bias. Defaults to
+            `True`, as in the reports.
+        seed: optional int, seed of the dropout.
+        **kwargs: Base layer keyword arguments, such as `name` and `dtype`.
+
+    Call arguments:
+        inputs: 4D tensor `(batch, height, width, channels)`.
+        training: bool, whether dropout and BatchNorm run in training mode.
+
+    Input shape:
+        4D tensor with shape `(batch, height, width, channels)`.
+
+    Output shape:
+        4D tensor with shape `(batch, new_height, new_width, filters)`;
+        height and width shrink with `padding="valid"` and pooling.
+
+    Example:
+
+    The stage the Li (2018) model 3 repeats, and the Mish stage of the
+    Milano-Bicocca report:
+
+    >>> import keras
+    >>> import numpy as np
+    >>> from keras_cifar_blocks.layers import ConvBNPoolDropout
+    >>> li_stage = ConvBNPoolDropout(32, convs=2, dropout=0.2)
+    >>> li_stage(np.zeros((1, 32, 32, 3))).shape
+    (1, 16, 16, 32)
+    >>> mish_stage = ConvBNPoolDropout(
+    ...     64, convs=2, activation="Mish", dropout=0.3,
+    ...     kernel_initializer="he_uniform",
+    ...     kernel_regularizer=keras.regularizers.L2(0.001))
+    >>> model = keras.Sequential(
+    ...     [keras.Input((32, 32, 3)), li_stage, mish_stage,
+    ...      keras.layers.Flatten(), keras.layers.Dense(10)])
+    >>> model.output_shape
+    (None, 10)
+    """
+
+    def __init__(
+        self,
+        filters,
+        convs=1,
+        kernel_size=3,
+        activation="relu",
+        batch_norm=True,
+        order="conv-act-bn",
+        pool="max",
+        pool_size=2,
+        dropout=0.0,
+        padding="same",
+        kernel_initializer="glorot_uniform",
+        kernel_regularizer=None,
+        use_bias=True,
+        seed=None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        if isinstance(padding, str):
+            padding = padding.lower()
+        if isinstance(pool, str):
+            pool = pool.lower()
+        self.filters = check.positive_int("filters", filters)
+        self.convs = check.positive_int("convs", convs)
+        self.kernel_size = check.positive_int_pair("kernel_size", kernel_size)
+        self.activation = check.activation("activation", activation)
+        self.batch_norm = check.boolean("batch_norm", batch_norm)
+        self.order = check.one_of("order", order, ORDERS)
+        self.pool = check.one_of("pool", pool, POOLS)
+        self.pool_size = check.positive_int_pair("pool_size", pool_size)
+        self.dropout = check.rate("dropout", dropout)
+        self.padding = check.one_of("padding", padding, PADDINGS)
+        self.kernel_initializer = keras.initializers.get(kernel_initializer)
+        self.kernel_regularizer = keras.regularizers.get(kernel_regularizer)
+        self.use_bias = check.boolean("use_bias", use_bias)
+        self.seed = seed
+
+        self.conv_layers = [
+            keras.layers.Conv2D(
+                self.filters,
+                self.kernel_size,
+                padding=self.padding,
+                use_bias=self.use_bias,
+                kernel_initializer=self.kernel_initializer,
+                kernel_regularizer=self.kernel_regularizer,
+                dtype=self.dtype_policy,
+                name=f"conv_{i}",
+            )
+            for i in range(self.convs)
+        ]
+        self.norm_layers = (
+            [
+                keras.layers.BatchNormalization(
+                    dtype=self.dtype_policy, name=f"bn_{i}"
+                )
+                for i in range(self.convs)
+            ]
+            if self.batch_norm
+            else []
+        )
+        pool_class = {
+            "max": keras.layers.MaxPooling2D,
+            "avg": keras.layers.AveragePooling2D,
+            None: None,
+        }[self.pool]
+        self.pool_layer = (
+            pool_class(self.pool_size, dtype=self.dtype_policy, name="pool")
+            if pool_class
+            else None
+        )
+        self.dropout_layer = (
+            keras.layers.Dropout(
+                self.dropout, seed=seed, dtype=self.dtype_policy, name="dropout"
+            )
+            if self.dropout > 0
+            else None
+        )
+
+    def _steps(self, i):
+        """The (kind, layer) steps of convolution `i`, in `order`."""
+        steps = {
+            "conv": self.conv_layers[i],
+            "act": None,
+            "bn": self.norm_layers[i] if self.batch_norm else None,
+        }
+        return [
+            (kind, steps[kind])
+            for kind in self.order.split("-")
+            if kind == "act" or steps[kind] is not None
+        ]
+
+    def build(self, input_shape):
+        check.image_rank(type(self).__name__, input_shape)
+        shape = tuple(input_shape)
+        for i in range(self.convs):
+            for kind, layer in self._steps(i):
+                if kind == "act":
+                    continue
+                layer.build(shape)
+                shape = layer.compute_output_shape(shape)
+        if self.pool_layer is not None:
+            self.pool_layer.build(shape)
+
+    def call(self, inputs, training=None):
+        x = inputs
+        for i in range(self.convs):
+            for kind, layer in self._steps(i):
+                if kind == "act":
+                    x = self.activation(x)
+                elif kind == "bn":
+                    x = layer(x, training=training)
+                else:
+                    x = layer(x)
+        if self.pool_layer is not None:
+            x = self.pool_layer(x)
+        if self.dropout_layer is not None:
+            x = self.dropout_layer(x, training=training)
+        return x
+
+    def compute_output_shape(self, input_shape):
+        check.image_rank(type(self).__name__, input_shape)
+        shape = tuple(input_shape)
+        for conv in self.conv_layers:
+            shape = conv.compute_output_shape(shape)
+        if self.pool_layer is not None:
+            shape = self.pool_layer.compute_output_shape(shape)
+        return shape
+
+    def get_config(self):
+        config = {
+            "filters": self.filters,
+            "convs": self.convs,
+            "kernel_size": self.kernel_size,
+            "activation": keras.activations.serialize(self.activation),
+            "batch_norm": self.batch_norm,
+            "order": self.order,
+            "pool": self.pool,
+            "pool_size": self.pool_size,
+            "dropout": self.dropout,
+            "padding": self.padding,
+            "kernel_initializer": keras.initializers.serialize(
+                self.kernel_initializer
+            ),
+            "kernel_regularizer": keras.regularizers.serialize(
+                self.kernel_regularizer
+            ),
+            "use_bias": self.use_bias,
+            "seed": self.seed,
+        }
+        return {**super().get_config(), **config}
