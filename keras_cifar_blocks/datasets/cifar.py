@@ -23,6 +23,7 @@ folder (`cifar-10-batches-py/`, `cifar-100-python/`), or the path of the
 archive or of the extracted folder itself.
 """
 
+import contextlib
 import dataclasses
 import gzip
 import io
@@ -580,17 +581,19 @@ def _load_from_source(
     else:
         files = _iter_folder(source.path, spec)
     decoded: dict[str, Split] = {}
-    for name, data, description in files:
-        batch = _unpickle(data, description)
-        del data
-        decoded[name] = _decode_batch(
-            batch, label_key, num_classes, description
-        )
+    with contextlib.closing(files):
+        for name, data, description in files:
+            batch = _unpickle(data, description)
+            del data
+            decoded[name] = _decode_batch(
+                batch, label_key, num_classes, description
+            )
     # Copy into C-contiguous NHWC arrays (the decoded ones are views).
-    x_train = np.concatenate(
-        [decoded[n][0] for n in spec.train_files], dtype=np.uint8
+    parts = [decoded[n][0] for n in spec.train_files]
+    x_train = np.empty(
+        (sum(len(p) for p in parts),) + parts[0].shape[1:], dtype=np.uint8
     )
-    x_train = np.ascontiguousarray(x_train)
+    np.concatenate(parts, out=x_train)
     y_train = np.concatenate([decoded[n][1] for n in spec.train_files])
     x_test = np.ascontiguousarray(decoded[spec.test_file][0])
     y_test = decoded[spec.test_file][1]

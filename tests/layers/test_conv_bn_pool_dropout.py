@@ -160,7 +160,7 @@ def test_expresses_the_milano_bicocca_mish_cnn_exactly():
     )
     assert ours.count_params() == report.count_params() == 140_704
     for stage, start, n in ((0, 0, 2), (1, 6, 2), (2, 12, 1)):
-        layers = report.layers[start : start + 3 * n + 2]
+        layers = report.layers[start : start + 2 * n + 2]
         _copy_weights(
             ours.layers[stage],
             [layer for layer in layers if isinstance(layer, keras.layers.Conv2D)]
