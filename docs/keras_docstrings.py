@@ -6,11 +6,13 @@ doctests render as nested blockquotes), and `Call arguments:` as a list
 the parser would merge into one paragraph. This extension rewrites the
 docstring text before it is parsed, without touching the package:
 
-- `Example:` / `Examples:` become an indented `Examples:` section, so the
-  doctests render as `pycon` code blocks.
+- `Example:` / `Examples:` become an indented examples section (keeping
+  its title), so the doctests render as `pycon` code blocks.
 - `Reference:` / `References:` become an indented `Reference` block.
 - `Call arguments:` becomes an "other parameters" section titled
-  "Call arguments", rendered as a table like `Args:`.
+  "Call arguments:", rendered as a list like `Args:`.
+- Doctests left outside any section (e.g. in a module docstring) are
+  fenced as `pycon` code.
 
 Configured in `mkdocs.yml` under the mkdocstrings python handler's
 `extensions` option; `exclude_docs` keeps this file out of the site.
@@ -29,7 +31,7 @@ _TITLE = re.compile(
 )
 # Unindented sections, and the title each one is rewritten to.
 _UNINDENTED = {
-    "Example": "Examples:",
+    "Example": "Examples: Example:",
     "Examples": "Examples:",
     "Reference": "Reference:",
     "References": "References:",
@@ -46,7 +48,7 @@ def rewrite(text: str) -> str:
         match = _TITLE.match(line)
         title = match.group(1) if match else None
         if title == "Call arguments":
-            out.append("Other Parameters: Call arguments")
+            out.append("Other Parameters: Call arguments:")
             i += 1
             continue
         if title not in _UNINDENTED:
@@ -73,7 +75,26 @@ def rewrite(text: str) -> str:
         if j < len(lines):
             out.append("")
         i = j
-    return "\n".join(out)
+    return "\n".join(_fence_doctests(out))
+
+
+def _fence_doctests(lines: list[str]) -> list[str]:
+    """Fence runs of unindented `>>>` lines (up to a blank line) as code."""
+    out: list[str] = []
+    in_fence = in_doctest = False
+    for line in lines:
+        if line.lstrip().startswith("```"):
+            in_fence = not in_fence
+        elif not in_fence and not in_doctest and line.startswith(">>>"):
+            out.append("```pycon")
+            in_doctest = True
+        elif in_doctest and not line.strip():
+            out.append("```")
+            in_doctest = False
+        out.append(line)
+    if in_doctest:
+        out.append("```")
+    return out
 
 
 class KerasDocstrings(Extension):

@@ -87,7 +87,10 @@ def run_layer_test(
         features = keras.layers.GlobalAveragePooling2D()(features)
     outputs = keras.layers.Dense(3, activation="softmax")(features)
     model = keras.Model(inputs, outputs)
-    model.compile(optimizer=keras.optimizers.SGD(0.1), loss="sparse_categorical_crossentropy")
+    model.compile(
+        optimizer=keras.optimizers.SGD(0.1),
+        loss="sparse_categorical_crossentropy",
+    )
     y = rng.integers(0, 3, size=(input_shape[0],))
     before = [to_numpy(w).copy() for w in fresh.trainable_weights]
     history = model.fit(x, y, batch_size=input_shape[0], epochs=1, verbose=0)
@@ -95,7 +98,9 @@ def run_layer_test(
     after = [to_numpy(w) for w in fresh.trainable_weights]
     if expect_trainable_weights:
         assert before, "the layer has no trainable weights"
-        assert any(not np.allclose(b, a) for b, a in zip(before, after))
+        assert any(
+            not np.allclose(b, a) for b, a in zip(before, after, strict=True)
+        )
 
     path = os.path.join(tmp_path, "model.keras")
     model.save(path)

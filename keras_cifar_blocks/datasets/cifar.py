@@ -207,7 +207,9 @@ Split = tuple[np.ndarray, np.ndarray]
 # --------------------------------------------------------------------------
 
 
-def _latin1_encode(obj: Any, encoding: str = "utf-8", errors: str = "strict"):
+def _latin1_encode(
+    obj: Any, encoding: str = "utf-8", errors: str = "strict"
+) -> bytes:
     """Stand-in for `_codecs.encode`, limited to str -> latin-1 bytes.
 
     Python 3 writes `bytes` in pickle protocol 2 as
@@ -635,7 +637,9 @@ def _load(
             origin = f"data_dir='{root}'"
         else:
             root = Path(env_dir).expanduser()
-            origin = f"'{root}' (from the {DATA_DIR_ENV_VAR} env variable)"
+            origin = (
+                f"'{root}' (from the {DATA_DIR_ENV_VAR} environment variable)"
+            )
         source = _find_source(root, spec)
         if source is None:
             state = "" if root.exists() else " (it does not exist)"

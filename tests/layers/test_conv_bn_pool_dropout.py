@@ -46,7 +46,7 @@ def _copy_weights(stage, plain_layers):
     weights = [w for w in stage.weights]
     plain = [w for layer in plain_layers for w in layer.weights]
     assert len(weights) == len(plain)
-    for source, target in zip(weights, plain):
+    for source, target in zip(weights, plain, strict=True):
         target.assign(source)
 
 
@@ -95,7 +95,7 @@ def test_matches_the_hand_written_stage(order):
     if order == "conv-bn-act":
         default = ConvBNPoolDropout(6, convs=2, activation="Mish")
         default(x)
-        for source, target in zip(stage.weights, default.weights):
+        for source, target in zip(stage.weights, default.weights, strict=True):
             target.assign(source)
         assert not np.allclose(
             to_numpy(default(x, training=False)),
@@ -163,7 +163,11 @@ def test_expresses_the_milano_bicocca_mish_cnn_exactly():
         layers = report.layers[start : start + 2 * n + 2]
         _copy_weights(
             ours.layers[stage],
-            [layer for layer in layers if isinstance(layer, keras.layers.Conv2D)]
+            [
+                layer
+                for layer in layers
+                if isinstance(layer, keras.layers.Conv2D)
+            ]
             + [layer for layer in layers if isinstance(layer, BN)],
         )
     x = np.random.default_rng(1).normal(size=(2, 32, 32, 3)).astype("float32")
