@@ -6,6 +6,7 @@ Importing the package registers its layers for serialization and makes
 
 from keras_cifar_blocks import architectures
 from keras_cifar_blocks import backbones
+from keras_cifar_blocks import datasets
 from keras_cifar_blocks import layers
 from keras_cifar_blocks.architectures import transfer_classifier
 from keras_cifar_blocks.architectures import unfreeze_top_layers
@@ -24,6 +25,7 @@ __all__ = [
     "__version__",
     "architectures",
     "backbones",
+    "datasets",
     "layers",
     "transfer_classifier",
     "unfreeze_top_layers",

@@ -1,0 +1,1 @@
+"""The `kcb` command line (`keras_cifar_blocks.cli.main:main`)."""

@@ -46,6 +46,20 @@ def rate(name: str, value) -> float:
     return float(value)
 
 
+def positive_float(name: str, value) -> float:
+    """Return `value` as a float > 0, else raise a ValueError."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or value <= 0
+    ):
+        raise ValueError(
+            f"Invalid value for argument `{name}`. Expected a strictly "
+            f"positive float. Received {name}={value!r}"
+        )
+    return float(value)
+
+
 def one_of(name: str, value, allowed):
     """Return `value` if it is one of `allowed`, else raise a ValueError."""
     if value not in allowed:

@@ -50,6 +50,10 @@ class ConvBNPoolDropout(keras.layers.Layer):
             kernels, e.g. `keras.regularizers.L2(0.001)`.
         use_bias: bool, whether the convolutions have a bias. Defaults to
             `True`, as in the reports.
+        momentum: BatchNorm momentum of the moving statistics. Defaults to
+            `0.99` (Keras' default); use `0.9` for short trainings, where
+            the moving statistics would otherwise lag behind.
+        epsilon: BatchNorm epsilon. Defaults to `1e-3` (Keras' default).
         seed: optional int, seed of the dropout.
         **kwargs: Base layer keyword arguments, such as `name` and `dtype`.
 
@@ -101,6 +105,8 @@ class ConvBNPoolDropout(keras.layers.Layer):
         kernel_initializer="glorot_uniform",
         kernel_regularizer=None,
         use_bias=True,
+        momentum=0.99,
+        epsilon=1e-3,
         seed=None,
         **kwargs,
     ):
@@ -122,6 +128,8 @@ class ConvBNPoolDropout(keras.layers.Layer):
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
         self.kernel_regularizer = keras.regularizers.get(kernel_regularizer)
         self.use_bias = check.boolean("use_bias", use_bias)
+        self.momentum = check.rate("momentum", momentum)
+        self.epsilon = check.positive_float("epsilon", epsilon)
         self.seed = seed
 
         self.conv_layers = [
@@ -140,7 +148,10 @@ class ConvBNPoolDropout(keras.layers.Layer):
         self.norm_layers = (
             [
                 keras.layers.BatchNormalization(
-                    dtype=self.dtype_policy, name=f"bn_{i}"
+                    momentum=self.momentum,
+                    epsilon=self.epsilon,
+                    dtype=self.dtype_policy,
+                    name=f"bn_{i}",
                 )
                 for i in range(self.convs)
             ]
@@ -234,6 +245,8 @@ class ConvBNPoolDropout(keras.layers.Layer):
                 self.kernel_regularizer
             ),
             "use_bias": self.use_bias,
+            "momentum": self.momentum,
+            "epsilon": self.epsilon,
             "seed": self.seed,
         }
         return {**super().get_config(), **config}

@@ -81,12 +81,7 @@ class WideResidualBlock(keras.layers.Layer):
         self.kernel_regularizer = keras.regularizers.get(kernel_regularizer)
         self.activation = check.activation("activation", activation)
         self.momentum = check.rate("momentum", momentum)
-        if not isinstance(epsilon, (int, float)) or epsilon <= 0:
-            raise ValueError(
-                "Invalid value for argument `epsilon`. Expected a strictly "
-                f"positive float. Received epsilon={epsilon!r}"
-            )
-        self.epsilon = float(epsilon)
+        self.epsilon = check.positive_float("epsilon", epsilon)
         self.seed = seed
 
         self.norm_1 = self._norm("bn_1")

@@ -1,0 +1,52 @@
+# Set-up and checks for keras-cifar-blocks. Everything installs into .venv.
+#   make demo   train a small model from our blocks on CIFAR-10, print accuracy
+#   make test   lint, docs build and the test suite under each Keras backend
+#   make docs   build the MkDocs site (strict) into site/
+
+VENV ?= .venv
+PYTHON ?= python3
+BIN := $(VENV)/bin
+BACKENDS ?= tensorflow jax torch
+PYTEST_ARGS ?= -m "not slow"
+# CIFAR-10 is read from ../shared/data unless KCB_DATA_DIR says otherwise.
+KCB_DATA_DIR ?= $(abspath ../shared/data)
+export KCB_DATA_DIR
+
+.PHONY: install demo test test-backends lint docs clean
+
+install: $(VENV)/.installed
+
+# torch==2.13.0 first: it is the CPU build on our machines, and installing
+# it before anything else keeps pip from pulling a multi-GB CUDA build.
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e ".[tensorflow,jax,torch,tuner,test,docs]"
+	touch $@
+
+demo: install
+	KERAS_BACKEND=$${KERAS_BACKEND:-tensorflow} $(BIN)/kcb demo
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+docs: install
+	$(BIN)/mkdocs build --strict --quiet
+
+# One process per backend; every backend runs even if an earlier one fails.
+test-backends: install
+	@failed=""; \
+	for backend in $(BACKENDS); do \
+		echo "=== pytest under KERAS_BACKEND=$$backend ==="; \
+		KERAS_BACKEND=$$backend $(BIN)/python -m pytest $(PYTEST_ARGS) \
+			|| failed="$$failed $$backend"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "FAILED backends:$$failed"; exit 1; fi; \
+	echo "All backends passed: $(BACKENDS)"
+
+test: lint docs test-backends
+
+clean:
+	rm -rf site .pytest_cache .ruff_cache
