@@ -77,7 +77,7 @@ class ConvBNPoolDropout(keras.layers.Layer):
     >>> import numpy as np
     >>> from keras_cifar_blocks.layers import ConvBNPoolDropout
     >>> li_stage = ConvBNPoolDropout(32, convs=2, dropout=0.2)
-    >>> li_stage(np.zeros((1, 32, 32, 3))).shape
+    >>> tuple(li_stage(np.zeros((1, 32, 32, 3))).shape)
     (1, 16, 16, 32)
     >>> mish_stage = ConvBNPoolDropout(
     ...     64, convs=2, activation="Mish", dropout=0.3,

@@ -53,7 +53,7 @@ class TransferAdapter(keras.layers.Layer):
     >>> adapter = TransferAdapter("MobileNetV2", image_size=96)
     >>> images = np.full((2, 32, 32, 3), 255, dtype="uint8")
     >>> out = adapter(images)
-    >>> out.shape, float(keras.ops.max(out))
+    >>> tuple(out.shape), float(keras.ops.max(out))
     ((2, 96, 96, 3), 1.0)
     """
 

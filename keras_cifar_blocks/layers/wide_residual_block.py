@@ -52,7 +52,7 @@ class WideResidualBlock(keras.layers.Layer):
     >>> import numpy as np
     >>> from keras_cifar_blocks.layers import WideResidualBlock
     >>> block = WideResidualBlock(64, strides=2, dropout=0.3)
-    >>> block(np.zeros((2, 32, 32, 16))).shape
+    >>> tuple(block(np.zeros((2, 32, 32, 16))).shape)
     (2, 16, 16, 64)
 
     Reference:

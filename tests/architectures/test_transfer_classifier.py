@@ -122,9 +122,7 @@ def test_bad_arguments(kwargs, error, message):
 
 
 def test_unfreeze_bad_arguments():
-    model = kcb.transfer_classifier(
-        "MobileNetV2", 3, weights=None, image_size=32
-    )
+    model = kcb.transfer_classifier("VGG16", 3, weights=None, image_size=32)
     with pytest.raises(ValueError, match="Received num_layers=-1"):
         kcb.unfreeze_top_layers(model, -1)
     with pytest.raises(ValueError, match="The backbone has"):
