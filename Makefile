@@ -33,7 +33,7 @@ lint: install
 	$(BIN)/ruff format --check .
 
 docs: install
-	$(BIN)/mkdocs build --strict --quiet
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
 # One process per backend; every backend runs even if an earlier one fails.
 test-backends: install
