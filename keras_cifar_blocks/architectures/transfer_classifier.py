@@ -4,6 +4,7 @@ import keras
 
 from keras_cifar_blocks import backbones
 from keras_cifar_blocks.layers import TransferAdapter
+from keras_cifar_blocks.utils import validation as check
 
 POOLINGS = ("avg", "max", "flatten")
 
@@ -72,35 +73,14 @@ def transfer_classifier(
     False
     """
     spec = backbones.get_backbone_spec(backbone)
-    if isinstance(num_classes, bool) or not isinstance(num_classes, int):
-        raise TypeError(
-            "Invalid type for argument `num_classes`. Expected an int. "
-            f"Received num_classes={num_classes!r}"
-        )
-    if num_classes < 1:
-        raise ValueError(
-            "Invalid value for argument `num_classes`. Expected a strictly "
-            f"positive integer. Received num_classes={num_classes}"
-        )
-    if pooling not in POOLINGS:
-        raise ValueError(
-            f"Invalid value for argument `pooling`. Expected one of "
-            f"{list(POOLINGS)}. Received pooling={pooling!r}"
-        )
+    check.positive_int("num_classes", num_classes)
+    check.one_of("pooling", pooling, POOLINGS)
     head_units = tuple(head_units)
-    if any(
-        isinstance(u, bool) or not isinstance(u, int) or u < 1
-        for u in head_units
-    ):
-        raise ValueError(
-            "Invalid value for argument `head_units`. Expected a sequence "
-            f"of strictly positive integers. Received head_units={head_units}"
-        )
-    if not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
-        raise ValueError(
-            "Invalid value for argument `dropout`. Expected a float in the "
-            f"range [0, 1). Received dropout={dropout!r}"
-        )
+    for units in head_units:
+        check.positive_int("head_units", units)
+    check.rate("dropout", dropout)
+    check.boolean("head_batch_norm", head_batch_norm)
+    check.boolean("trainable", trainable)
 
     inputs = keras.Input(input_shape, name="images")
     adapter = TransferAdapter(spec.name, image_size=image_size, name="adapter")

@@ -3,6 +3,7 @@
 import keras
 
 from keras_cifar_blocks.layers import WideResidualBlock
+from keras_cifar_blocks.utils import validation as check
 
 
 def wide_resnet(
@@ -68,12 +69,9 @@ def wide_resnet(
             "be a positive multiple of 6 (e.g. 16, 22, 28, 40). "
             f"Received depth={depth!r}"
         )
-    for arg, value in (("width", width), ("num_classes", num_classes)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(
-                f"Invalid value for argument `{arg}`. Expected a strictly "
-                f"positive integer. Received {arg}={value!r}"
-            )
+    check.positive_int("width", width)
+    check.positive_int("num_classes", num_classes)
+    check.rate("dropout", dropout)
     blocks_per_group = (depth - 4) // 6
     kernel_regularizer = keras.regularizers.get(kernel_regularizer)
 

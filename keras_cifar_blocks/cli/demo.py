@@ -7,6 +7,7 @@ import numpy as np
 
 from keras_cifar_blocks import datasets
 from keras_cifar_blocks.layers import ConvBNPoolDropout
+from keras_cifar_blocks.utils import validation as check
 
 
 def demo_model(num_classes: int = 10, seed: int | None = None) -> keras.Model:
@@ -68,12 +69,8 @@ def run_demo(
         `test_size`, `epochs`, `seconds` (training wall time), `backend`
         and `parameters`.
     """
-    for name, value in (("train_size", train_size), ("epochs", epochs)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(
-                f"Invalid value for argument `{name}`. Expected a strictly "
-                f"positive integer. Received {name}={value!r}"
-            )
+    check.positive_int("train_size", train_size)
+    check.positive_int("epochs", epochs)
     (x_train, y_train), (x_test, y_test) = datasets.load_cifar10(data_dir)
     x_train, y_train = datasets.subset(x_train, y_train, train_size, seed)
     if test_size is not None:

@@ -2,7 +2,7 @@
 
 import keras
 
-from keras_cifar_blocks.layers import _validation as check
+from keras_cifar_blocks.utils import validation as check
 
 ORDERS = ("conv-act-bn", "conv-bn-act", "bn-act-conv")
 POOLS = ("max", "avg", None)

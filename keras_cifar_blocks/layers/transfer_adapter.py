@@ -4,7 +4,7 @@ import keras
 from keras import ops
 
 from keras_cifar_blocks import backbones
-from keras_cifar_blocks.layers import _validation as check
+from keras_cifar_blocks.utils import validation as check
 
 INTERPOLATIONS = ("bilinear", "nearest", "bicubic", "lanczos3", "lanczos5")
 

@@ -2,7 +2,7 @@
 
 import keras
 
-from keras_cifar_blocks.layers import _validation as check
+from keras_cifar_blocks.utils import validation as check
 
 
 @keras.saving.register_keras_serializable(package="keras_cifar_blocks")

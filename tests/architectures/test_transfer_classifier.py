@@ -109,9 +109,10 @@ def test_donzella_inception_resnet_v2_parameter_counts():
     [
         ({"backbone": "ResNet18"}, ValueError, "Received backbone='ResNet18'"),
         ({"num_classes": 0}, ValueError, "Received num_classes=0"),
-        ({"num_classes": "10"}, TypeError, "num_classes"),
+        ({"num_classes": "10"}, ValueError, "Received num_classes='10'"),
         ({"pooling": "sum"}, ValueError, "Received pooling='sum'"),
-        ({"head_units": (0,)}, ValueError, "head_units"),
+        ({"head_units": (64, 0)}, ValueError, "Received head_units=0"),
+        ({"trainable": "yes"}, TypeError, "trainable"),
         ({"dropout": 1.5}, ValueError, "Received dropout=1.5"),
     ],
 )

@@ -1,4 +1,4 @@
-"""Argument checks shared by the layers; errors read like Keras' own."""
+"""Argument checks shared by the package; errors read like Keras' own."""
 
 import keras
 
