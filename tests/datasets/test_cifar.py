@@ -836,12 +836,15 @@ def test_subset_bad_inputs(labelled):
 def test_public_api():
     assert sorted(datasets.__all__) == sorted(
         [
+            "ArrayDataset",
             "CIFAR10_CLASS_NAMES",
             "CIFAR100_COARSE_CLASS_NAMES",
             "CIFAR100_FINE_CLASS_NAMES",
             "load_cifar10",
             "load_cifar100",
+            "make_dataset",
             "subset",
+            "train_validation_split",
         ]
     )
     assert len(CIFAR10_CLASS_NAMES) == 10
