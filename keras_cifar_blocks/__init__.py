@@ -5,6 +5,7 @@ Importing the package registers its layers for serialization and makes
 """
 
 from keras_cifar_blocks import architectures
+from keras_cifar_blocks import augmentation
 from keras_cifar_blocks import backbones
 from keras_cifar_blocks import datasets
 from keras_cifar_blocks import layers
@@ -24,6 +25,7 @@ __all__ = [
     "WideResidualBlock",
     "__version__",
     "architectures",
+    "augmentation",
     "backbones",
     "datasets",
     "layers",
