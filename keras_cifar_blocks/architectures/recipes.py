@@ -1,0 +1,513 @@
+"""Training recipes: how each seed report trained its model, as data.
+
+A `Recipe` records what a report documents (optimizer, learning rate and
+its schedule, batch size, epochs, early stopping, augmentation preset,
+input normalization, loss, the accuracy it measured and where) and, in
+`notes`, every choice made where the report leaves a detail open. It is
+a frozen dataclass: plain data that a training loop reads, plus helpers
+that build the Keras objects (`make_optimizer`, `callbacks`).
+
+Augmentation is named, never built here: `Recipe.augmentation` is the
+name of a `keras_cifar_blocks.augmentation` preset, which the training
+loop applies to the data; no model of the registry contains it.
+"""
+
+import dataclasses
+import inspect
+import math
+
+import keras
+
+from keras_cifar_blocks.utils import validation as check
+
+# Number of classes of each dataset a recipe can be documented on.
+DATASETS = {"cifar10": 10, "cifar100": 100}
+
+OPTIMIZERS = {
+    "adam": keras.optimizers.Adam,
+    "sgd": keras.optimizers.SGD,
+    "rmsprop": keras.optimizers.RMSprop,
+}
+
+LOSSES = ("categorical_crossentropy", "sparse_categorical_crossentropy")
+
+# What the training loop does to the 0-255 uint8 images before the model.
+INPUT_NORMALIZATIONS = {
+    "raw": (
+        "none: the model takes 0-255 pixels and rescales or preprocesses "
+        "them itself (Rescaling, TransferAdapter)"
+    ),
+    "divide_by_255": "divide by 255, to [0, 1]",
+    "standardize_per_channel": (
+        "divide by 255, then subtract the training set's per-channel mean "
+        "and divide by its per-channel standard deviation"
+    ),
+}
+
+# Which data a documented accuracy was measured on.
+SPLITS = ("test", "validation", "unstated")
+
+
+def _check_str(name: str, value) -> str:
+    if not isinstance(value, str) or not value:
+        raise ValueError(
+            f"Invalid value for argument `{name}`. Expected a non-empty "
+            f"string. Received {name}={value!r}"
+        )
+    return value
+
+
+def _check_strings(name: str, value) -> tuple[str, ...]:
+    if isinstance(value, str) or not isinstance(value, (tuple, list)):
+        raise ValueError(
+            f"Invalid value for argument `{name}`. Expected a tuple of "
+            f"strings. Received {name}={value!r}"
+        )
+    return tuple(_check_str(name, item) for item in value)
+
+
+def _set(obj, name: str, value) -> None:
+    """Store a normalized field on a frozen dataclass in `__post_init__`."""
+    object.__setattr__(obj, name, value)
+
+
+@dataclasses.dataclass(frozen=True)
+class Accuracy:
+    """An accuracy a report documents, and what it was measured on.
+
+    Attributes:
+        value: float in (0, 1], e.g. `0.6834`.
+        dataset: `"cifar10"` or `"cifar100"`.
+        split: `"test"`, `"validation"` or `"unstated"` (the report does
+            not say).
+        note: where the number comes from when it is not the seed report's
+            own run, e.g. the paper it cites. Defaults to `""`.
+    """
+
+    value: float
+    dataset: str
+    split: str = "test"
+    note: str = ""
+
+    def __post_init__(self):
+        if (
+            isinstance(self.value, bool)
+            or not isinstance(self.value, (int, float))
+            or not 0.0 < self.value <= 1.0
+        ):
+            raise ValueError(
+                "Invalid value for argument `value`. Expected an accuracy "
+                f"in (0, 1]. Received value={self.value!r}"
+            )
+        check.one_of("dataset", self.dataset, tuple(DATASETS))
+        check.one_of("split", self.split, SPLITS)
+
+    def __str__(self) -> str:
+        dataset = {"cifar10": "CIFAR-10", "cifar100": "CIFAR-100"}
+        split = "" if self.split == "test" else f", {self.split}"
+        return (
+            f"{round(self.value * 100, 2):g}% ({dataset[self.dataset]}{split})"
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class Source:
+    """Where a recipe comes from: a seed report and its sections.
+
+    Attributes:
+        seed: file name of the seed report in `shared/seeds/`, e.g.
+            `"003_9b08b6f72382b430.txt"`.
+        sections: headings (or table captions) of the report, as the
+            report writes them, that document the model and its training.
+        citation: short citation of the report.
+    """
+
+    seed: str
+    sections: tuple[str, ...]
+    citation: str
+
+    def __post_init__(self):
+        _check_str("seed", self.seed)
+        _set(self, "sections", _check_strings("sections", self.sections))
+        if not self.sections:
+            raise ValueError(
+                "Invalid value for argument `sections`. Expected at least "
+                "one section."
+            )
+        _check_str("citation", self.citation)
+
+    def __str__(self) -> str:
+        return f"{self.citation}, {'; '.join(self.sections)}"
+
+
+@dataclasses.dataclass(frozen=True)
+class EarlyStoppingRule:
+    """The arguments of `keras.callbacks.EarlyStopping` a report used.
+
+    Attributes:
+        monitor: the logged quantity, e.g. `"val_loss"` or `"accuracy"`.
+        patience: int, epochs without improvement before stopping.
+        mode: `"auto"`, `"min"` or `"max"`. Defaults to `"auto"`.
+        restore_best_weights: bool. Defaults to `False` (Keras' default).
+    """
+
+    monitor: str
+    patience: int
+    mode: str = "auto"
+    restore_best_weights: bool = False
+
+    def __post_init__(self):
+        _check_str("monitor", self.monitor)
+        check.positive_int("patience", self.patience)
+        check.one_of("mode", self.mode, ("auto", "min", "max"))
+        check.boolean("restore_best_weights", self.restore_best_weights)
+
+    def build(self) -> keras.callbacks.EarlyStopping:
+        """The `keras.callbacks.EarlyStopping` callback."""
+        return keras.callbacks.EarlyStopping(
+            monitor=self.monitor,
+            patience=self.patience,
+            mode=self.mode,
+            restore_best_weights=self.restore_best_weights,
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class PiecewiseConstantByEpoch:
+    """A learning rate that changes at given epochs.
+
+    The learning rate is `values[0]` for the first `boundaries[0]` epochs,
+    then `values[1]` until epoch `boundaries[1]`, and so on: with
+    `boundaries=(60, 120)`, epochs 0-59 (counted from 0) use `values[0]`
+    and epoch 60 is the first to use `values[1]`.
+
+    Attributes:
+        boundaries: strictly increasing ints > 0, the epochs (counted from
+            0) at which the next value starts.
+        values: floats, one more than `boundaries`.
+    """
+
+    boundaries: tuple[int, ...]
+    values: tuple[float, ...]
+
+    needs_steps_per_epoch = True
+
+    def __post_init__(self):
+        boundaries = tuple(self.boundaries)
+        values = tuple(self.values)
+        for epoch in boundaries:
+            check.positive_int("boundaries", epoch)
+        if list(boundaries) != sorted(set(boundaries)):
+            raise ValueError(
+                "Invalid value for argument `boundaries`. Expected strictly "
+                f"increasing epochs. Received boundaries={boundaries}"
+            )
+        for value in values:
+            check.positive_float("values", value)
+        if len(values) != len(boundaries) + 1:
+            raise ValueError(
+                "Invalid value for argument `values`. Expected one more "
+                f"value than boundaries ({len(boundaries) + 1}). Received "
+                f"values={values}"
+            )
+        _set(self, "boundaries", boundaries)
+        _set(self, "values", values)
+
+    def __str__(self) -> str:
+        steps = ", ".join(
+            f"{value:g} until epoch {epoch}"
+            for value, epoch in zip(self.values, self.boundaries, strict=False)
+        )
+        return f"{steps}, then {self.values[-1]:g}"
+
+    def build(self, learning_rate, steps_per_epoch):
+        """The Keras schedule, with epoch boundaries converted to steps."""
+        del learning_rate  # values[0] is the initial learning rate.
+        # Keras keeps values[i] while step <= boundaries[i], and the
+        # optimizer counts steps from 0, so epoch e starts at step
+        # e * steps_per_epoch: the boundary is the step before.
+        return keras.optimizers.schedules.PiecewiseConstantDecay(
+            [epoch * steps_per_epoch - 1 for epoch in self.boundaries],
+            list(self.values),
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class InverseTimeDecayByStep:
+    """Keras 2's optimizer `decay`: `lr / (1 + decay_rate * step)`.
+
+    Keras 3 optimizers have no `decay` argument; this is the same decay
+    as a `keras.optimizers.schedules.InverseTimeDecay` with
+    `decay_steps=1`.
+
+    Attributes:
+        decay_rate: float > 0, e.g. `1e-6`.
+    """
+
+    decay_rate: float
+
+    needs_steps_per_epoch = False
+
+    def __post_init__(self):
+        check.positive_float("decay_rate", self.decay_rate)
+
+    def __str__(self) -> str:
+        return f"lr / (1 + {self.decay_rate:g} * step)"
+
+    def build(self, learning_rate, steps_per_epoch=None):
+        """The Keras schedule."""
+        del steps_per_epoch  # The decay counts steps, not epochs.
+        return keras.optimizers.schedules.InverseTimeDecay(
+            learning_rate, decay_steps=1, decay_rate=self.decay_rate
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class Sweep:
+    """A table of runs a report compares, e.g. one per learning rate.
+
+    Attributes:
+        parameter: the setting the runs vary, e.g. `"learning_rate"`.
+        columns: names of the table's columns.
+        rows: tuples of values, one per run, in the order of `columns`.
+    """
+
+    parameter: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple, ...]
+
+    def __post_init__(self):
+        _check_str("parameter", self.parameter)
+        _set(self, "columns", _check_strings("columns", self.columns))
+        rows = tuple(tuple(row) for row in self.rows)
+        for row in rows:
+            if len(row) != len(self.columns):
+                raise ValueError(
+                    "Invalid value for argument `rows`. Expected rows of "
+                    f"{len(self.columns)} values. Received row={row}"
+                )
+        _set(self, "rows", rows)
+
+
+@dataclasses.dataclass(frozen=True)
+class Recipe:
+    """How a report trained one architecture, and what it measured.
+
+    Build one with keyword arguments; `optimizer_options` may be given as
+    a dict and is stored as a sorted tuple of `(name, value)` pairs, so
+    that a recipe is immutable and hashable.
+
+    Attributes:
+        name: the architecture's registry name.
+        dataset: `"cifar10"` or `"cifar100"`: the dataset the report
+            trained on, which sets the model's default number of classes.
+        optimizer: `"adam"`, `"sgd"` or `"rmsprop"`.
+        learning_rate: float, the (initial) learning rate.
+        batch_size: int.
+        epochs: int, the number of epochs (the maximum, with early
+            stopping).
+        loss: `"categorical_crossentropy"` (one-hot labels) or
+            `"sparse_categorical_crossentropy"` (integer labels).
+        input_normalization: one of `INPUT_NORMALIZATIONS`: what the
+            training loop does to the 0-255 images before the model.
+        accuracy: the `Accuracy` the report documents.
+        source: the `Source`: seed report and sections.
+        optimizer_options: other optimizer arguments, e.g.
+            `{"momentum": 0.9}`; each must be an argument of the Keras
+            optimizer. Defaults to none.
+        schedule: `None` (constant learning rate),
+            a `PiecewiseConstantByEpoch` or an `InverseTimeDecayByStep`.
+        early_stopping: an `EarlyStoppingRule`, or `None`.
+        augmentation: name of a `keras_cifar_blocks.augmentation` preset
+            (e.g. `"li2018"`), or `None`.
+        other_accuracies: further documented accuracies, e.g. the paper's
+            or another dataset's.
+        sweeps: tables of runs the report compares (`Sweep`).
+        notes: every choice made where the report leaves a detail open,
+            each with its reason.
+
+    Example:
+
+    >>> from keras_cifar_blocks.architectures import recipe
+    >>> r = recipe("wrn_28_10")
+    >>> r.optimizer, r.batch_size, r.epochs
+    ('sgd', 128, 200)
+    >>> optimizer = r.make_optimizer(steps_per_epoch=r.steps_per_epoch(50_000))
+    >>> round(float(optimizer.learning_rate), 4)
+    0.1
+    >>> [round(float(r.learning_rate_at(epoch, 391)), 4)
+    ...  for epoch in (59, 60, 120, 160)]
+    [0.1, 0.02, 0.004, 0.0008]
+    """
+
+    name: str
+    dataset: str
+    optimizer: str
+    learning_rate: float
+    batch_size: int
+    epochs: int
+    loss: str
+    input_normalization: str
+    accuracy: Accuracy
+    source: Source
+    optimizer_options: tuple = ()
+    schedule: PiecewiseConstantByEpoch | InverseTimeDecayByStep | None = None
+    early_stopping: EarlyStoppingRule | None = None
+    augmentation: str | None = None
+    other_accuracies: tuple[Accuracy, ...] = ()
+    sweeps: tuple[Sweep, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        _check_str("name", self.name)
+        check.one_of("dataset", self.dataset, tuple(DATASETS))
+        check.one_of("optimizer", self.optimizer, tuple(OPTIMIZERS))
+        check.positive_float("learning_rate", self.learning_rate)
+        check.positive_int("batch_size", self.batch_size)
+        check.positive_int("epochs", self.epochs)
+        check.one_of("loss", self.loss, LOSSES)
+        check.one_of(
+            "input_normalization",
+            self.input_normalization,
+            tuple(INPUT_NORMALIZATIONS),
+        )
+        _check_type("accuracy", self.accuracy, Accuracy)
+        _check_type("source", self.source, Source)
+        options = self.optimizer_options
+        if isinstance(options, dict):
+            options = options.items()
+        options = tuple(sorted((str(k), v) for k, v in options))
+        allowed = inspect.signature(OPTIMIZERS[self.optimizer]).parameters
+        for key, _ in options:
+            if key not in allowed or key in ("learning_rate", "kwargs"):
+                raise ValueError(
+                    "Invalid value for argument `optimizer_options`. "
+                    f"{key!r} is not an argument of the {self.optimizer!r} "
+                    "optimizer (the learning rate has its own field). "
+                    f"Received optimizer_options={dict(options)}"
+                )
+        _set(self, "optimizer_options", options)
+        if self.schedule is not None:
+            _check_type(
+                "schedule",
+                self.schedule,
+                (PiecewiseConstantByEpoch, InverseTimeDecayByStep),
+            )
+            if isinstance(self.schedule, PiecewiseConstantByEpoch) and (
+                self.schedule.values[0] != self.learning_rate
+            ):
+                raise ValueError(
+                    "Invalid value for argument `schedule`. Its first value "
+                    "must be the learning rate "
+                    f"({self.learning_rate}). Received {self.schedule}"
+                )
+        if self.early_stopping is not None:
+            _check_type(
+                "early_stopping", self.early_stopping, EarlyStoppingRule
+            )
+        if self.augmentation is not None:
+            _check_str("augmentation", self.augmentation)
+        _set(
+            self,
+            "other_accuracies",
+            _check_tuple_of(
+                "other_accuracies", self.other_accuracies, Accuracy
+            ),
+        )
+        _set(self, "sweeps", _check_tuple_of("sweeps", self.sweeps, Sweep))
+        _set(self, "notes", _check_strings("notes", self.notes))
+
+    @property
+    def num_classes(self) -> int:
+        """The number of classes of `dataset`."""
+        return DATASETS[self.dataset]
+
+    def steps_per_epoch(self, num_samples: int) -> int:
+        """Batches per epoch for `num_samples` training images.
+
+        Like `model.fit`, counts the last, partial batch.
+        """
+        check.positive_int("num_samples", num_samples)
+        return math.ceil(num_samples / self.batch_size)
+
+    def learning_rate_schedule(self, steps_per_epoch: int | None = None):
+        """The learning rate to give the optimizer: a float or a schedule.
+
+        Args:
+            steps_per_epoch: int, batches per epoch (see
+                `steps_per_epoch()`); required when the schedule changes
+                the learning rate at given epochs.
+
+        Returns:
+            `learning_rate` (a float) when the recipe has no schedule,
+            else a `keras.optimizers.schedules.LearningRateSchedule`.
+        """
+        if self.schedule is None:
+            return self.learning_rate
+        if self.schedule.needs_steps_per_epoch:
+            if steps_per_epoch is None:
+                raise ValueError(
+                    f"Recipe {self.name!r} changes its learning rate at "
+                    "given epochs, so `steps_per_epoch` is required, e.g. "
+                    "recipe.steps_per_epoch(50_000)."
+                )
+            check.positive_int("steps_per_epoch", steps_per_epoch)
+        return self.schedule.build(self.learning_rate, steps_per_epoch)
+
+    def learning_rate_at(self, epoch: int, steps_per_epoch: int) -> float:
+        """The learning rate of the first step of `epoch` (from 0)."""
+        if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 0:
+            raise ValueError(
+                "Invalid value for argument `epoch`. Expected an integer "
+                f">= 0. Received epoch={epoch!r}"
+            )
+        schedule = self.learning_rate_schedule(steps_per_epoch)
+        if not callable(schedule):
+            return float(schedule)
+        step = epoch * steps_per_epoch
+        return float(keras.ops.convert_to_numpy(schedule(step)))
+
+    def make_optimizer(self, steps_per_epoch: int | None = None):
+        """A new Keras optimizer with the recipe's settings and schedule.
+
+        Args:
+            steps_per_epoch: int, batches per epoch; required when the
+                learning rate changes at given epochs.
+
+        Returns:
+            A `keras.optimizers.Optimizer`.
+        """
+        return OPTIMIZERS[self.optimizer](
+            learning_rate=self.learning_rate_schedule(steps_per_epoch),
+            **dict(self.optimizer_options),
+        )
+
+    def callbacks(self) -> list:
+        """The Keras callbacks the recipe trains with (early stopping)."""
+        if self.early_stopping is None:
+            return []
+        return [self.early_stopping.build()]
+
+
+def _check_type(name: str, value, types) -> None:
+    if not isinstance(value, types):
+        expected = (
+            " or ".join(t.__name__ for t in types)
+            if isinstance(types, tuple)
+            else types.__name__
+        )
+        raise TypeError(
+            f"Invalid type for argument `{name}`. Expected {expected}. "
+            f"Received {name}={value!r} of type {type(value).__name__}"
+        )
+
+
+def _check_tuple_of(name: str, value, cls) -> tuple:
+    if not isinstance(value, (tuple, list)):
+        raise TypeError(
+            f"Invalid type for argument `{name}`. Expected a tuple of "
+            f"{cls.__name__}. Received {name}={value!r}"
+        )
+    for item in value:
+        _check_type(name, item, cls)
+    return tuple(value)
