@@ -12,7 +12,8 @@ PYTEST_ARGS ?= -m "not slow"
 KCB_DATA_DIR ?= $(abspath ../shared/data)
 export KCB_DATA_DIR
 
-.PHONY: install demo test test-backends lint docs clean
+.PHONY: install demo test test-backends lint docs clean bench-deps \
+	bench-augmentation
 
 install: $(VENV)/.installed
 
@@ -22,7 +23,7 @@ $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -e ".[tensorflow,jax,torch,tuner,test,docs]"
+	$(BIN)/python -m pip install --quiet -e ".[tensorflow,jax,torch,tuner,cv,test,docs]"
 	touch $@
 
 demo: install
@@ -47,6 +48,15 @@ test-backends: install
 	echo "All backends passed: $(BACKENDS)"
 
 test: lint docs test-backends
+
+# The seeds' Keras 2 ImageDataGenerator, for comparisons only. tf-keras
+# pins the full `tensorflow` wheel, which would shadow tensorflow-cpu:
+# install it without dependencies (tensorflow-cpu provides `tensorflow`).
+bench-deps: install
+	$(BIN)/python -m pip install --quiet --no-deps "tf-keras==2.21.*"
+
+bench-augmentation: bench-deps
+	$(BIN)/python -m benchmarks.augmentation_throughput
 
 clean:
 	rm -rf site .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Benchmarks: scripts with settings at the top, results in results/."""
