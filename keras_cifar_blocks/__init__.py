@@ -9,6 +9,7 @@ from keras_cifar_blocks import augmentation
 from keras_cifar_blocks import backbones
 from keras_cifar_blocks import datasets
 from keras_cifar_blocks import layers
+from keras_cifar_blocks import training
 from keras_cifar_blocks.architectures import transfer_classifier
 from keras_cifar_blocks.architectures import unfreeze_top_layers
 from keras_cifar_blocks.architectures import wide_resnet
@@ -29,6 +30,7 @@ __all__ = [
     "backbones",
     "datasets",
     "layers",
+    "training",
     "transfer_classifier",
     "unfreeze_top_layers",
     "wide_resnet",

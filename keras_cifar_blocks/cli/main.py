@@ -4,6 +4,10 @@ import argparse
 import json
 import sys
 
+# The errors a command reports in one line (exit status 2), rather than
+# with a traceback: bad arguments, missing data, a refused run folder.
+USER_ERRORS = (FileNotFoundError, FileExistsError, ValueError, TypeError)
+
 
 def _positive_int(text: str) -> int:
     value = int(text)
@@ -12,6 +16,38 @@ def _positive_int(text: str) -> int:
             f"expected an integer >= 1, got {text}"
         )
     return value
+
+
+def _verbosity(text: str):
+    if text == "auto":
+        return text
+    if text in ("0", "1", "2"):
+        return int(text)
+    raise argparse.ArgumentTypeError(f"expected auto, 0, 1 or 2, got {text}")
+
+
+def _override(text: str) -> tuple[str, object]:
+    """`KEY=VALUE`; the value is read as JSON when it parses (0.3, null,
+    [0.2, 0.3], true), else kept as a string."""
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(
+            f"expected KEY=VALUE (e.g. dropout=0.3), got {text!r}"
+        )
+    try:
+        return key, json.loads(value)
+    except json.JSONDecodeError:
+        return key, value
+
+
+def _add_data_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data-dir",
+        default=None,
+        help="folder with the dataset's archive or extracted folder, e.g. "
+        "cifar-10-python.tar.gz (default: $KCB_DATA_DIR, then the Keras "
+        "cache, then download)",
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -23,27 +59,138 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True)
 
+    listing = commands.add_parser(
+        "list",
+        help="list the documented architectures: parameters, documented "
+        "accuracy, source",
+    )
+    listing.add_argument(
+        "--json", action="store_true", help="print the list as JSON"
+    )
+
+    train = commands.add_parser(
+        "train",
+        help="train a documented architecture with its recipe and write a "
+        "run folder with its report",
+        description="Train NAME with its documented recipe (optimizer, "
+        "schedule, batch size, epochs, loss, augmentation, input "
+        "normalization, early stopping), keep the best model on a "
+        "stratified validation split, evaluate it on the test set and "
+        "write config.json, history.json, model.keras, metrics.json, plots "
+        "and report.md into the run folder. Run the same command again "
+        "to resume an interrupted run.",
+    )
+    train.add_argument("name", help="architecture name (see `kcb list`)")
+    train.add_argument(
+        "--epochs",
+        type=_positive_int,
+        default=None,
+        help="most epochs (default: the recipe's)",
+    )
+    train.add_argument(
+        "--batch-size",
+        type=_positive_int,
+        default=None,
+        help="global batch size (default: the recipe's)",
+    )
+    _add_data_dir(train)
+    train.add_argument(
+        "--subset",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="train on a class-balanced subset of N training images "
+        "(validation included; default: all)",
+    )
+    train.add_argument(
+        "--test-subset",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="evaluate on a class-balanced subset of N test images "
+        "(default: all)",
+    )
+    train.add_argument(
+        "--val-split",
+        type=float,
+        default=0.1,
+        help="share of the training images held out for validation "
+        "(stratified; default: 0.1)",
+    )
+    train.add_argument("--seed", type=int, default=0, help="default: 0")
+    train.add_argument(
+        "--out", default=None, help="run folder (default: runs/NAME)"
+    )
+    train.add_argument(
+        "--override",
+        type=_override,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="architecture option, e.g. --override dropout=0.3 (repeatable; "
+        "values are read as JSON)",
+    )
+    train.add_argument(
+        "--no-augment",
+        action="store_true",
+        help="do not apply the recipe's augmentation",
+    )
+    train.add_argument(
+        "--distribute",
+        action="store_true",
+        help="data-parallel on all devices: keras.distribution.DataParallel "
+        "(JAX) or tf.distribute.MirroredStrategy (TensorFlow)",
+    )
+    train.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace a run of the same architecture in --out instead of "
+        "resuming it",
+    )
+    train.add_argument(
+        "--verbose",
+        type=_verbosity,
+        default="auto",
+        help="Keras verbosity: auto (progress bars), 0, 1 or 2",
+    )
+
+    evaluate = commands.add_parser(
+        "evaluate",
+        help="evaluate a run folder's model on the test set and rewrite "
+        "its metrics, plots and report",
+    )
+    evaluate.add_argument("run_dir", help="a folder written by `kcb train`")
+    _add_data_dir(evaluate)
+
     demo = commands.add_parser(
         "demo",
-        help="train a small model built from our blocks on CIFAR-10 and "
-        "print its test accuracy",
+        help="train li2018_model1 on a CIFAR-10 subset for a few epochs, "
+        "print its test accuracy and the report folder",
     )
+    _add_data_dir(demo)
     demo.add_argument(
-        "--data-dir",
-        default=None,
-        help="folder with cifar-10-python.tar.gz or cifar-10-batches-py/ "
-        "(default: $KCB_DATA_DIR, then the Keras cache, then download)",
+        "--train-size",
+        type=_positive_int,
+        default=5_000,
+        help="training images, validation included (default: 5000)",
     )
-    demo.add_argument("--train-size", type=_positive_int, default=10_000)
     demo.add_argument(
         "--test-size",
         type=_positive_int,
         default=None,
         help="evaluate on a balanced subset of the test set (default: all)",
     )
-    demo.add_argument("--epochs", type=_positive_int, default=1)
-    demo.add_argument("--batch-size", type=_positive_int, default=64)
+    demo.add_argument("--epochs", type=_positive_int, default=3)
+    demo.add_argument(
+        "--batch-size",
+        type=_positive_int,
+        default=None,
+        help="default: the recipe's",
+    )
     demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument(
+        "--out", default="runs/demo", help="run folder (default: runs/demo)"
+    )
     demo.add_argument(
         "--json", action="store_true", help="print the result as JSON"
     )
@@ -66,37 +213,154 @@ def _info() -> dict:
     }
 
 
+def architecture_table() -> list[dict]:
+    """One dict per architecture: what `kcb list` prints."""
+    from keras_cifar_blocks.architectures import get_architecture
+    from keras_cifar_blocks.architectures import names
+
+    rows = []
+    for name in names():
+        entry = get_architecture(name)
+        accuracy = entry.recipe.accuracy
+        source = entry.recipe.source
+        rows.append(
+            {
+                "name": name,
+                "parameters": entry.parameters,
+                "trainable_parameters": entry.trainable_parameters
+                or entry.parameters,
+                "dataset": entry.dataset,
+                "documented_accuracy": {
+                    "value": accuracy.value,
+                    "dataset": accuracy.dataset,
+                    "split": accuracy.split,
+                    "note": accuracy.note,
+                    "text": str(accuracy),
+                },
+                "source": {
+                    "citation": source.citation,
+                    "sections": list(source.sections),
+                    "seed": source.seed,
+                },
+                "description": entry.description,
+            }
+        )
+    return rows
+
+
+def _print_table(rows: list[dict]) -> None:
+    header = ("NAME", "PARAMETERS", "DOCUMENTED ACCURACY", "SOURCE")
+    lines = [
+        (
+            row["name"],
+            f"{row['parameters']:,}",
+            row["documented_accuracy"]["text"],
+            row["source"]["citation"],
+        )
+        for row in rows
+    ]
+    widths = [max(len(line[i]) for line in [header, *lines]) for i in (0, 1, 2)]
+    for line in [header, *lines]:
+        print(
+            f"{line[0]:<{widths[0]}}  {line[1]:>{widths[1]}}  "
+            f"{line[2]:<{widths[2]}}  {line[3]}"
+        )
+
+
+def _train(args, argv) -> int:
+    from keras_cifar_blocks.training import train
+    from keras_cifar_blocks.training.run_dir import METRICS
+    from keras_cifar_blocks.training.run_dir import read_json
+
+    run = train(
+        args.name,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        data_dir=args.data_dir,
+        subset=args.subset,
+        test_subset=args.test_subset,
+        val_split=args.val_split,
+        seed=args.seed,
+        out=args.out,
+        overrides=dict(args.override) or None,
+        augment=not args.no_augment,
+        distribute=args.distribute,
+        overwrite=args.overwrite,
+        verbose=args.verbose,
+        command=["kcb", *argv],
+    )
+    _print_result(read_json(run / METRICS), run)
+    return 0
+
+
+def _print_result(metrics: dict, run) -> None:
+    documented = metrics["documented_accuracy"]
+    print(
+        f"{metrics['architecture']}: test accuracy "
+        f"{metrics['test_accuracy']:.2%} on {metrics['test_size']:,} test "
+        f"images; documented: {documented['text']} in "
+        f"{documented['source']}."
+    )
+    print(f"Report folder: {run}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `kcb` console script."""
+    if argv is None:
+        argv = sys.argv[1:]
     args = _parser().parse_args(argv)
     if args.command == "info":
         print(json.dumps(_info(), indent=2))
         return 0
+    try:
+        if args.command == "list":
+            rows = architecture_table()
+            if args.json:
+                print(json.dumps(rows, indent=2))
+            else:
+                _print_table(rows)
+            return 0
+        if args.command == "train":
+            return _train(args, argv)
+        if args.command == "evaluate":
+            from keras_cifar_blocks.training import evaluate
+
+            metrics = evaluate(args.run_dir, data_dir=args.data_dir)
+            _print_result(metrics, args.run_dir)
+            return 0
+        return _demo(args, argv)
+    except USER_ERRORS as e:
+        print(f"kcb {args.command}: error: {e}", file=sys.stderr)
+        return 2
+
+
+def _demo(args, argv) -> int:
     from keras_cifar_blocks.cli.demo import run_demo
 
-    try:
-        result = run_demo(
-            data_dir=args.data_dir,
-            train_size=args.train_size,
-            test_size=args.test_size,
-            epochs=args.epochs,
-            batch_size=args.batch_size,
-            seed=args.seed,
-        )
-    except (FileNotFoundError, ValueError) as e:
-        print(f"kcb demo: error: {e}", file=sys.stderr)
-        return 2
+    result = run_demo(
+        data_dir=args.data_dir,
+        train_size=args.train_size,
+        test_size=args.test_size,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        seed=args.seed,
+        out=args.out,
+        command=["kcb", *argv],
+    )
     if args.json:
         print(json.dumps(result, indent=2))
-    else:
-        print(
-            f"Test accuracy {result['test_accuracy']:.2%} on "
-            f"{result['test_size']} CIFAR-10 test images after "
-            f"{result['epochs']} epoch(s) on {result['train_size']} training "
-            f"images ({result['parameters']:,} parameters, "
-            f"{result['seconds']:.0f} s on {result['backend']}; chance is "
-            f"{result['chance_accuracy']:.0%})."
-        )
+        return 0
+    print(
+        f"{result['architecture']}: test accuracy "
+        f"{result['test_accuracy']:.2%} on {result['test_size']:,} CIFAR-10 "
+        f"test images after {result['epochs']} epoch(s) on "
+        f"{result['train_size']:,} training images "
+        f"({result['parameters']:,} parameters, {result['seconds']:.0f} s "
+        f"on {result['backend']}; chance is "
+        f"{result['chance_accuracy']:.0%}, the report documents "
+        f"{result['documented_accuracy']:.2%} after the full recipe)."
+    )
+    print(f"Report folder: {result['run_dir']}")
     return 0
 
 

@@ -1,49 +1,323 @@
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import keras
+import numpy as np
 import pytest
+
+from keras_cifar_blocks.architectures import get_architecture
+from keras_cifar_blocks.architectures import names
+from keras_cifar_blocks.cli.main import main
+from keras_cifar_blocks.training import run_dir as files
+
+ROOT = Path(__file__).parents[2]
+
+
+def _last_line(text: str) -> str:
+    return text.strip().splitlines()[-1]
+
+
+# --------------------------------------------------------------------------
+# kcb list
+# --------------------------------------------------------------------------
+
+
+def test_list_prints_a_table_of_every_architecture(capsys):
+    assert main(["list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == [
+        "NAME",
+        "PARAMETERS",
+        "DOCUMENTED",
+        "ACCURACY",
+        "SOURCE",
+    ]
+    assert [line.split()[0] for line in lines[1:]] == names()
+    row = next(line for line in lines if line.startswith("li2018_model1 "))
+    assert "42,442" in row
+    assert "68.34% (CIFAR-10)" in row
+    assert 'Li (2018), "CIFAR10 CNN use Keras"' in row
+
+
+def test_list_json(capsys):
+    assert main(["list", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [row["name"] for row in rows] == names()
+    row = rows[names().index("donzella_inception_resnet_v2")]
+    entry = get_architecture("donzella_inception_resnet_v2")
+    assert row["parameters"] == entry.parameters
+    assert row["trainable_parameters"] == entry.trainable_parameters
+    assert row["documented_accuracy"]["value"] == entry.recipe.accuracy.value
+    assert row["source"]["seed"] == entry.recipe.source.seed
+
+
+# --------------------------------------------------------------------------
+# kcb train and kcb evaluate
+# --------------------------------------------------------------------------
+
+
+def test_train_then_evaluate_on_real_cifar10(tmp_path, cifar10_dir, capsys):
+    run = tmp_path / "run"
+    argv = [
+        "train",
+        "li2018_model1",
+        "--subset",
+        "1000",
+        "--epochs",
+        "1",
+        # Batches of one shape (9 x 100, 100, 2 x 256): one JAX compile.
+        "--batch-size",
+        "100",
+        "--test-subset",
+        "512",
+        "--data-dir",
+        str(cifar10_dir),
+        "--out",
+        str(run),
+        "--verbose",
+        "0",
+    ]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert _last_line(out) == f"Report folder: {run}"
+    assert "documented: 68.34% (CIFAR-10)" in out
+    for name in files.RUN_FILES:
+        assert (run / name).is_file(), name
+
+    config = files.read_json(run / files.CONFIG)
+    assert config["command"] == ["kcb", *argv]
+    assert config["settings"]["subset"] == 1000
+    assert config["data"]["sizes"] == {
+        "train": 900,
+        "validation": 100,
+        "test": 512,
+    }
+    assert files.read_json(run / files.HISTORY)["epoch"] == [1]
+
+    metrics = files.read_json(run / files.METRICS)
+    confusion = np.array(metrics["confusion_matrix"])
+    assert confusion.sum() == metrics["test_size"] == 512
+    assert metrics["test_accuracy"] == pytest.approx(
+        np.trace(confusion) / confusion.sum()
+    )
+    for i, name in enumerate(metrics["class_names"]):
+        scores = metrics["per_class"][name]
+        p, r = scores["precision"], scores["recall"]
+        assert r == pytest.approx(confusion[i, i] / confusion[i].sum())
+        assert scores["f1"] == pytest.approx(
+            2 * p * r / (p + r) if p + r else 0
+        )
+        assert scores["support"] == (52 if i < 2 else 51)
+    report = (run / files.REPORT).read_text()
+    assert "| Documented | 68.34% | CIFAR-10 test set |" in report
+    assert f"{100 * metrics['test_accuracy']:.2f}%" in report
+
+    (run / files.METRICS).unlink()
+    assert main(["evaluate", str(run), "--data-dir", str(cifar10_dir)]) == 0
+    assert _last_line(capsys.readouterr().out) == f"Report folder: {run}"
+    again = files.read_json(run / files.METRICS)
+    assert again["test_accuracy"] == metrics["test_accuracy"]
+    assert again["confusion_matrix"] == metrics["confusion_matrix"]
+
+
+def test_train_unknown_name_lists_the_valid_ones(capsys):
+    assert main(["train", "li2018_model9"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("kcb train: error: Invalid value for argument `name`")
+    assert "li2018_model1" in err and "wrn_28_10" in err
+
+
+def test_train_refuses_another_architectures_run(tmp_path, capsys):
+    config = {"architecture": "wrn_28_10", "status": "complete"}
+    files.write_json(tmp_path / files.CONFIG, config)
+    assert main(["train", "li2018_model1", "--out", str(tmp_path)]) == 2
+    assert "Refusing to overwrite" in capsys.readouterr().err
+    assert files.read_json(tmp_path / files.CONFIG) == config
+
+
+def test_train_unknown_override(capsys):
+    argv = ["train", "li2018_model1", "--override", "depth=3"]
+    assert main(argv) == 2
+    assert "Unknown override(s) ['depth']" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["train", "li2018_model1", "--epochs", "-1"], "expected an integer"),
+        (["train", "li2018_model1", "--override", "depth"], "KEY=VALUE"),
+        (["train", "li2018_model1", "--verbose", "3"], "expected auto, 0, 1"),
+        (["demo", "--epochs", "0"], "expected an integer >= 1"),
+    ],
+)
+def test_bad_arguments_exit_with_usage(argv, message, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_evaluate_refuses_a_folder_that_is_not_a_run(tmp_path, capsys):
+    assert main(["evaluate", str(tmp_path)]) == 2
+    assert "is not a run folder" in capsys.readouterr().err
+
+
+# The first `kcb train` stops after writing the backup of epoch 1 (and
+# says so), so that the SIGKILL lands at a known point.
+_STOP_AFTER_FIRST_BACKUP = """
+import sys
+import time
+
+import keras
 
 from keras_cifar_blocks.cli.main import main
 
-DATA_DIR = Path(__file__).resolve().parents[3] / "shared" / "data"
-needs_cifar10 = pytest.mark.skipif(
-    not (DATA_DIR / "cifar-10-python.tar.gz").exists(),
-    reason=f"CIFAR-10 archive not found in {DATA_DIR}",
-)
+_backup = keras.callbacks.BackupAndRestore.on_epoch_end
 
 
-@needs_cifar10
-def test_demo_learns_on_real_cifar10(capsys):
-    """Blocks-only model, one epoch on 3,000 real images: well above 10%."""
+def on_epoch_end(self, epoch, logs=None):
+    _backup(self, epoch, logs)
+    if epoch == 0:
+        print("TEST: backup of epoch 1 written", flush=True)
+        time.sleep(600)
+
+
+keras.callbacks.BackupAndRestore.on_epoch_end = on_epoch_end
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def _wait_for(predicate, process, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        if process.poll() is not None:
+            raise AssertionError(f"exited early ({process.returncode})")
+        if time.monotonic() > deadline:
+            process.kill()
+            raise AssertionError("timed out")
+        time.sleep(0.2)
+
+
+def test_killed_training_resumes_where_it_stopped(
+    tmp_path, cifar10_dir, capsys
+):
+    run = tmp_path / "run"
+    argv = [
+        "train",
+        "li2018_model1",
+        "--subset",
+        "500",
+        "--test-subset",
+        "100",
+        "--epochs",
+        "3",
+        "--batch-size",
+        "150",
+        "--data-dir",
+        str(cifar10_dir),
+        "--out",
+        str(run),
+        "--verbose",
+        "2",
+    ]
+    env = dict(os.environ, KERAS_BACKEND=keras.backend.backend())
+    log = tmp_path / "first.log"
+    with open(log, "w") as stdout:
+        first = subprocess.Popen(
+            [sys.executable, "-c", _STOP_AFTER_FIRST_BACKUP, *argv],
+            cwd=ROOT,
+            env=env,
+            stdout=stdout,
+            stderr=subprocess.STDOUT,
+        )
+        _wait_for(
+            lambda: "TEST: backup of epoch 1 written" in log.read_text(),
+            first,
+            seconds=300,
+        )
+        first.send_signal(signal.SIGKILL)
+        first.wait()
+    assert first.returncode == -signal.SIGKILL
+    killed = files.read_json(run / files.HISTORY)
+    assert killed["epoch"] == [1]
+    assert files.read_json(run / files.CONFIG)["status"] == "running"
+    assert (run / files.BACKUP).is_dir()
+
+    # The same command again (in this process: it needs no kill).
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "Resuming the run in" in out
+    assert "Epoch 1/3" not in out
+    assert "Epoch 2/3" in out and "Epoch 3/3" in out
+    assert _last_line(out) == f"Report folder: {run}"
+
+    history = files.read_json(run / files.HISTORY)
+    assert history["epoch"] == [1, 2, 3]
+    assert history["loss"][0] == killed["loss"][0]  # not trained again
+    config = files.read_json(run / files.CONFIG)
+    assert config["status"] == "complete"
+    assert len(config["resumed"]) == 1
+    assert not (run / files.BACKUP).exists()
+    # The saved model's optimizer counts the steps of every epoch up to
+    # the best one: the second process went on from the restored state.
+    best = files.read_json(run / files.METRICS)["best_epoch"]
+    model = keras.saving.load_model(run / files.MODEL)
+    steps = config["training"]["steps_per_epoch"]
+    assert int(keras.ops.convert_to_numpy(model.optimizer.iterations)) == (
+        best * steps
+    )
+
+
+# --------------------------------------------------------------------------
+# kcb demo and kcb info
+# --------------------------------------------------------------------------
+
+
+def test_demo_learns_on_real_cifar10(tmp_path, cifar10_dir, capsys):
+    """li2018_model1, one epoch on 3,000 real images: well above 10%."""
     code = main(
         [
             "demo",
             "--data-dir",
-            str(DATA_DIR),
+            str(cifar10_dir),
             "--train-size",
             "3000",
             "--test-size",
             "1000",
             "--batch-size",
             "32",
+            "--epochs",
+            "1",
+            "--out",
+            str(tmp_path / "demo"),
             "--json",
         ]
     )
     assert code == 0
     out = capsys.readouterr().out
     result = json.loads(out[out.index("{") :])
-    assert result["train_size"] == 3000
+    assert result["architecture"] == "li2018_model1"
+    assert result["train_size"] + result["validation_size"] == 3000
     assert result["test_size"] == 1000
     assert result["epochs"] == 1
     assert result["test_accuracy"] > 0.25, result
+    assert result["documented_accuracy"] == 0.6834
+    assert (Path(result["run_dir"]) / files.REPORT).is_file()
 
 
 def test_demo_without_data_explains_where_to_put_it(tmp_path, capsys):
-    code = main(["demo", "--data-dir", str(tmp_path)])
+    out = tmp_path / "demo"
+    code = main(["demo", "--data-dir", str(tmp_path), "--out", str(out)])
     assert code == 2
     err = capsys.readouterr().err
     assert "cifar-10-python.tar.gz" in err
     assert str(tmp_path) in err
+    assert not out.exists()
 
 
 def test_info(capsys):
@@ -51,10 +325,3 @@ def test_info(capsys):
     info = json.loads(capsys.readouterr().out)
     assert info["backend"] in ("tensorflow", "jax", "torch")
     assert "ConvBNPoolDropout" in info["layers"]
-
-
-def test_bad_arguments_exit_with_usage(capsys):
-    with pytest.raises(SystemExit) as excinfo:
-        main(["demo", "--epochs", "0"])
-    assert excinfo.value.code == 2
-    assert "expected an integer >= 1" in capsys.readouterr().err

@@ -1,0 +1,31 @@
+"""Train a documented architecture with its recipe, evaluate, report.
+
+- `train(name, ...)`: trains `architectures.build(name)` with
+  `architectures.recipe(name)` (optimizer and schedule, batch size,
+  epochs, loss, augmentation preset, input normalization, early
+  stopping) on a stratified train/validation split, keeps the best
+  model on the validation set, backs up every epoch so that a stopped
+  run resumes, and ends with `evaluate`. Returns the run folder.
+- `evaluate(run_dir)`: test accuracy and loss, per-class precision,
+  recall and F1, the confusion matrix (`metrics.json`), plots and
+  `report.md`, which puts the test accuracy beside the documented one.
+- `confusion_matrix`, `classification_metrics`, `cross_entropy`: the
+  metrics, in NumPy.
+
+`kcb train NAME`, `kcb evaluate RUN_DIR` and `kcb list` are the command
+line of the same functions.
+"""
+
+from keras_cifar_blocks.training.evaluation import evaluate
+from keras_cifar_blocks.training.metrics import classification_metrics
+from keras_cifar_blocks.training.metrics import confusion_matrix
+from keras_cifar_blocks.training.metrics import cross_entropy
+from keras_cifar_blocks.training.training_loop import train
+
+__all__ = [
+    "classification_metrics",
+    "confusion_matrix",
+    "cross_entropy",
+    "evaluate",
+    "train",
+]

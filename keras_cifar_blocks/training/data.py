@@ -1,0 +1,217 @@
+"""The data of a run: its arrays, and the `tf.data` inputs of `fit`.
+
+The arrays depend only on the settings stored in `config.json`
+(dataset, subset sizes, validation fraction, seed), so a resumed run and
+`evaluate` see exactly the images the first process saw.
+"""
+
+import dataclasses
+
+import numpy as np
+
+from keras_cifar_blocks import datasets
+from keras_cifar_blocks.augmentation import CutMix
+from keras_cifar_blocks.augmentation import MixUp
+
+CLASS_NAMES = {
+    "cifar10": datasets.CIFAR10_CLASS_NAMES,
+    "cifar100": datasets.CIFAR100_FINE_CLASS_NAMES,
+}
+DATASET_TITLES = {"cifar10": "CIFAR-10", "cifar100": "CIFAR-100"}
+
+
+@dataclasses.dataclass(frozen=True)
+class RunData:
+    """The arrays of a run (images `uint8`, labels integer class ids)."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray
+    y_val: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    class_names: tuple[str, ...]
+
+    def sizes(self) -> dict:
+        return {
+            "train": int(len(self.y_train)),
+            "validation": int(len(self.y_val)),
+            "test": int(len(self.y_test)),
+        }
+
+
+def load_dataset(dataset: str, data_dir=None):
+    """`load_cifar10(data_dir)` or `load_cifar100(data_dir)` (fine)."""
+    if dataset == "cifar100":
+        return datasets.load_cifar100(data_dir)
+    return datasets.load_cifar10(data_dir)
+
+
+def load_test_data(dataset: str, data_dir, test_subset, seed, loaded=None):
+    """The run's test images and labels (a balanced subset if asked)."""
+    if loaded is None:
+        loaded = load_dataset(dataset, data_dir)
+    _, (x_test, y_test) = loaded
+    if test_subset is not None:
+        x_test, y_test = datasets.subset(x_test, y_test, test_subset, seed)
+    return x_test, y_test
+
+
+def _trim(x, y, multiple: int):
+    """Drop the last `len(x) % multiple` samples."""
+    keep = len(y) - len(y) % multiple
+    return x[:keep], y[:keep]
+
+
+def load_run_data(
+    dataset: str,
+    data_dir=None,
+    subset: int | None = None,
+    test_subset: int | None = None,
+    val_split: float = 0.1,
+    seed: int = 0,
+    multiple_of: int = 1,
+) -> RunData:
+    """Loads the dataset and makes the run's three sets.
+
+    Args:
+        dataset: `"cifar10"` or `"cifar100"`.
+        data_dir: where the data lies (see `datasets.load_cifar10`).
+        subset: optional int, a class-balanced subset of the training set
+            to use (drawn with `seed`); the validation set comes out of
+            it.
+        test_subset: optional int, a class-balanced subset of the test
+            set.
+        val_split: float in (0, 1), the stratified share of the training
+            images held out for validation.
+        seed: int, seed of the subsets and of the split.
+        multiple_of: int, trim the training and validation sets to a
+            multiple of it (the number of devices of a JAX data-parallel
+            run, whose batches must split evenly).
+
+    Returns:
+        A `RunData`.
+    """
+    loaded = load_dataset(dataset, data_dir)
+    (x_train, y_train), _ = loaded
+    if subset is not None:
+        x_train, y_train = datasets.subset(x_train, y_train, subset, seed)
+    (x_train, y_train), (x_val, y_val) = datasets.train_validation_split(
+        x_train, y_train, validation_fraction=val_split, seed=seed
+    )
+    x_train, y_train = _trim(x_train, y_train, multiple_of)
+    x_val, y_val = _trim(x_val, y_val, multiple_of)
+    x_test, y_test = load_test_data(
+        dataset, data_dir, test_subset, seed, loaded
+    )
+    return RunData(
+        x_train,
+        y_train,
+        x_val,
+        y_val,
+        x_test,
+        y_test,
+        tuple(CLASS_NAMES[dataset]),
+    )
+
+
+def mixes_labels(augmentation) -> bool:
+    """Whether an augmentation pipeline has a `CutMix` or `MixUp` layer."""
+    return any(
+        isinstance(layer, (CutMix, MixUp))
+        for layer in getattr(augmentation, "layers", [augmentation])
+    )
+
+
+def make_training_datasets(
+    data: RunData,
+    *,
+    batch_size: int,
+    shuffle: bool,
+    seed: int,
+    normalization,
+    augmentation=None,
+    one_hot: bool = False,
+):
+    """The `tf.data` training and validation inputs of a run.
+
+    The training images are shuffled (seeded), batched, augmented on their
+    0-255 pixels, then normalized; the validation images are only
+    normalized. Keras layers run with TensorFlow ops inside `tf.data` on
+    every backend.
+
+    Args:
+        data: the run's `RunData`.
+        batch_size: int, the (global) batch size.
+        shuffle: bool, whether to reshuffle the training images each
+            epoch.
+        seed: int, seed of the shuffle.
+        normalization: the run's `InputNormalization`.
+        augmentation: optional augmentation pipeline (a Keras layer). One
+            that mixes labels (`CutMix`, `MixUp`) gets and returns
+            `{"images", "labels"}` and needs `one_hot=True`.
+        one_hot: bool, whether labels become one-hot `float32` vectors
+            (for `categorical_crossentropy`).
+
+    Returns:
+        Two `tf.data.Dataset`s of `(images, labels)` batches: training and
+        validation.
+
+    Example:
+
+    >>> import numpy as np
+    >>> from keras_cifar_blocks.training.data import RunData
+    >>> from keras_cifar_blocks.training.data import make_training_datasets
+    >>> from keras_cifar_blocks.training.normalization import (
+    ...     InputNormalization,
+    ... )
+    >>> x = np.full((6, 32, 32, 3), 255, dtype="uint8")
+    >>> y = np.array([0, 1, 2, 0, 1, 2])
+    >>> data = RunData(x, y, x[:3], y[:3], x[:3], y[:3], ("a", "b", "c"))
+    >>> train_ds, val_ds = make_training_datasets(
+    ...     data, batch_size=4, shuffle=False, seed=0,
+    ...     normalization=InputNormalization("divide_by_255"), one_hot=True,
+    ... )
+    >>> images, labels = next(iter(train_ds))
+    >>> tuple(images.shape), float(images.numpy().max()), labels.numpy()[0]
+    ((4, 32, 32, 3), 1.0, array([1., 0., 0.], dtype=float32))
+    """
+    num_classes = len(data.class_names)
+    y_train, y_val = data.y_train, data.y_val
+    if one_hot:
+        y_train = np.eye(num_classes, dtype="float32")[y_train]
+        y_val = np.eye(num_classes, dtype="float32")[y_val]
+    elif augmentation is not None and mixes_labels(augmentation):
+        raise ValueError(
+            "An augmentation that mixes labels (CutMix, MixUp) needs "
+            "one-hot labels: pass one_hot=True."
+        )
+    rescale = normalization.layer()
+    augment_labels = False
+    if augmentation is None:
+        augment = rescale
+    elif mixes_labels(augmentation):
+        augment_labels = True
+
+        def augment(images, labels):
+            out = augmentation({"images": images, "labels": labels})
+            return rescale(out["images"]), out["labels"]
+
+    else:
+
+        def augment(images):
+            return rescale(augmentation(images))
+
+    train_ds = datasets.make_dataset(
+        data.x_train,
+        y_train,
+        batch_size=batch_size,
+        shuffle=shuffle,
+        seed=seed,
+        augment=augment,
+        augment_labels=augment_labels,
+    )
+    val_ds = datasets.make_dataset(
+        data.x_val, y_val, batch_size=batch_size, augment=rescale
+    )
+    return train_ds, val_ds

@@ -1,0 +1,304 @@
+"""The run folder: what a training run writes, and how it is kept safe.
+
+A run folder holds one architecture's run and nothing else of ours:
+
+- `config.json`: the architecture, the settings, the recipe as a dict,
+  the data sizes and input normalization, versions and `status`
+  (`"running"`, `"trained"`, `"complete"`);
+- `history.json`: one list per logged quantity (Keras' `History` layout)
+  plus `epoch` (from 1) and `seconds`, merged across resumes;
+- `model.keras`: the model of the epoch with the best validation
+  accuracy;
+- `metrics.json`, the plots (`*.png`) and `report.md`, from the test set;
+- while training, `backup/` (`keras.callbacks.BackupAndRestore`) and
+  `checkpoints/` (where `ModelCheckpoint` writes before the file is
+  moved over `model.keras`).
+
+Every JSON file is written to a temporary file and moved into place with
+`os.replace`, so a killed process leaves the old file or the new one,
+never half of one.
+"""
+
+import dataclasses
+import importlib.metadata
+import json
+import os
+import platform
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import keras
+import numpy as np
+
+CONFIG = "config.json"
+HISTORY = "history.json"
+MODEL = "model.keras"
+METRICS = "metrics.json"
+REPORT = "report.md"
+LEARNING_CURVES = "learning_curves.png"
+CONFUSION_MATRIX = "confusion_matrix.png"
+MISCLASSIFIED = "misclassified.png"
+BACKUP = "backup"
+CHECKPOINTS = "checkpoints"
+
+# Everything a run writes; `overwrite=True` removes these and only these.
+RUN_FILES = (
+    CONFIG,
+    HISTORY,
+    MODEL,
+    METRICS,
+    REPORT,
+    LEARNING_CURVES,
+    CONFUSION_MATRIX,
+    MISCLASSIFIED,
+)
+RUN_FOLDERS = (BACKUP, CHECKPOINTS)
+
+STATUSES = ("running", "trained", "complete")
+
+# Settings that may change when a run is resumed: more epochs extend it.
+RESUMABLE_CHANGES = ("epochs",)
+
+
+def write_json(path: str | os.PathLike, data) -> Path:
+    """Writes `data` as JSON to `path` atomically (temporary file, rename).
+
+    Args:
+        path: the file to write; its folder must exist.
+        data: anything `json.dumps` accepts.
+
+    Returns:
+        `path` as a `Path`.
+
+    Example:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from keras_cifar_blocks.training.run_dir import read_json, write_json
+    >>> path = Path(tempfile.mkdtemp()) / "numbers.json"
+    >>> read_json(write_json(path, {"a": [1, 2]}))
+    {'a': [1, 2]}
+    """
+    path = Path(path)
+    # Serialize first: a value JSON cannot hold must not cost the old file.
+    text = json.dumps(data, indent=2, allow_nan=True) + "\n"
+    fd, tmp = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
+    )
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def read_json(path: str | os.PathLike):
+    """Reads a JSON file; a corrupt file raises a ValueError naming it."""
+    path = Path(path)
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e:
+        raise ValueError(f"'{path}' is not valid JSON ({e}).") from e
+
+
+def empty_history() -> dict:
+    return {"epoch": []}
+
+
+def history_records(history: dict) -> list[dict]:
+    """`{"loss": [...], ...}` to one dict per epoch."""
+    epochs = history.get("epoch", [])
+    return [
+        {
+            key: values[i]
+            for key, values in history.items()
+            if i < len(values) and values[i] is not None
+        }
+        for i in range(len(epochs))
+    ]
+
+
+def history_from_records(records: list[dict]) -> dict:
+    """One dict per epoch to `{"epoch": [...], "loss": [...], ...}`."""
+    keys = ["epoch"]
+    for record in records:
+        keys += [key for key in record if key not in keys]
+    return {key: [record.get(key) for record in records] for key in keys}
+
+
+def merge_epoch(history: dict, epoch: int, logs: dict) -> dict:
+    """The history with `epoch`'s logs, dropping that epoch and later ones.
+
+    After a resume, Keras runs again the epochs after the last backup;
+    their new logs replace whatever an interrupted process had recorded.
+
+    Args:
+        history: a history dict (`{"epoch": [...], ...}`).
+        epoch: int, the epoch, counted from 1.
+        logs: dict of the epoch's logged values.
+
+    Returns:
+        A new history dict.
+
+    Example:
+
+    >>> from keras_cifar_blocks.training.run_dir import merge_epoch
+    >>> history = {"epoch": [1, 2], "loss": [2.0, 1.5]}
+    >>> merge_epoch(history, 2, {"loss": 1.4})
+    {'epoch': [1, 2], 'loss': [2.0, 1.4]}
+    >>> merge_epoch(history, 3, {"loss": 1.2, "val_loss": 1.3})
+    {'epoch': [1, 2, 3], 'loss': [2.0, 1.5, 1.2], 'val_loss': [None, None, 1.3]}
+    """
+    records = [r for r in history_records(history) if r["epoch"] < epoch]
+    records.append({"epoch": epoch, **logs})
+    return history_from_records(records)
+
+
+def load_history(run_dir: str | os.PathLike) -> dict:
+    """The run's `history.json`, or an empty history."""
+    path = Path(run_dir) / HISTORY
+    if not path.exists():
+        return empty_history()
+    return read_json(path)
+
+
+def load_config(run_dir: str | os.PathLike) -> dict:
+    """The run's `config.json`; a ValueError if it is not a run folder."""
+    path = Path(run_dir) / CONFIG
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"'{run_dir}' is not a run folder: it has no {CONFIG}. Pass the "
+            "folder that `kcb train` (or `train()`) wrote."
+        )
+    config = read_json(path)
+    if not isinstance(config, dict) or "architecture" not in config:
+        raise ValueError(
+            f"'{path}' is not the config of a keras_cifar_blocks run (it "
+            "names no architecture)."
+        )
+    return config
+
+
+def set_status(run_dir: str | os.PathLike, status: str) -> dict:
+    """Sets `status` in the run's `config.json` (atomically)."""
+    config = load_config(run_dir)
+    config["status"] = status
+    write_json(Path(run_dir) / CONFIG, config)
+    return config
+
+
+def existing_run(out: str | os.PathLike, architecture: str) -> dict | None:
+    """The config of the run in `out`, after checking it may be used.
+
+    Args:
+        out: the run folder asked for.
+        architecture: the architecture about to be trained there.
+
+    Returns:
+        `None` when `out` does not exist or is empty, else the config of
+        the run of `architecture` it holds.
+
+    Raises:
+        FileExistsError: if `out` is not a folder, is a non-empty folder
+            that holds no run, or holds a run of another architecture.
+    """
+    out = Path(out)
+    if not out.exists():
+        return None
+    if not out.is_dir():
+        raise FileExistsError(
+            f"Invalid value for argument `out`. Expected a folder for the "
+            f"run. Received out='{out}', which is a file."
+        )
+    if not (out / CONFIG).exists():
+        if any(out.iterdir()):
+            raise FileExistsError(
+                f"Refusing to write a run into '{out}': the folder is not "
+                f"empty and holds no run ({CONFIG} is missing). Choose "
+                "another `out` folder."
+            )
+        return None
+    config = load_config(out)
+    if config["architecture"] != architecture:
+        raise FileExistsError(
+            f"Refusing to overwrite '{out}': it holds a run of "
+            f"{config['architecture']!r}, not {architecture!r}. Choose "
+            "another `out` folder."
+        )
+    return config
+
+
+def changed_settings(old: dict, new: dict) -> dict:
+    """Settings that differ, less those a resume may change."""
+    # Compare as config.json stores them (tuples become lists).
+    old, new = json.loads(json.dumps(old)), json.loads(json.dumps(new))
+    keys = sorted((set(old) | set(new)) - set(RESUMABLE_CHANGES))
+    return {
+        key: (old.get(key), new.get(key))
+        for key in keys
+        if old.get(key) != new.get(key)
+    }
+
+
+def remove_run(run_dir: str | os.PathLike) -> None:
+    """Deletes the files and folders a run writes, and nothing else."""
+    run_dir = Path(run_dir)
+    for name in RUN_FILES:
+        (run_dir / name).unlink(missing_ok=True)
+    for name in RUN_FOLDERS:
+        shutil.rmtree(run_dir / name, ignore_errors=True)
+
+
+def recipe_as_dict(recipe) -> dict:
+    """A `Recipe` as JSON-ready data; schedules name their type."""
+    data = dataclasses.asdict(recipe)
+    data["optimizer_options"] = dict(recipe.optimizer_options)
+    if recipe.schedule is not None:
+        data["schedule"] = {
+            "type": type(recipe.schedule).__name__,
+            **dataclasses.asdict(recipe.schedule),
+        }
+    data["accuracy_text"] = str(recipe.accuracy)
+    data["source_text"] = str(recipe.source)
+    # Tuples as lists, as config.json gives them back.
+    return json.loads(json.dumps(data))
+
+
+# Distributions whose versions a run records, when installed.
+_PACKAGES = (
+    "keras",
+    "numpy",
+    "tensorflow",
+    "tensorflow-cpu",
+    "jax",
+    "jaxlib",
+    "torch",
+    "matplotlib",
+)
+
+
+def environment() -> dict:
+    """The backend and the versions that produce a run."""
+    from keras_cifar_blocks.version import __version__
+
+    versions = {"keras_cifar_blocks": __version__}
+    for package in _PACKAGES:
+        try:
+            versions[package] = importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    versions["keras"] = keras.__version__
+    versions["numpy"] = np.__version__
+    return {
+        "backend": keras.backend.backend(),
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "versions": versions,
+    }

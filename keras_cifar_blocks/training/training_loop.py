@@ -1,0 +1,441 @@
+"""`train(name)`: train a documented architecture with its recipe."""
+
+import dataclasses
+import datetime
+import os
+import shutil
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from keras_cifar_blocks.architectures import get_architecture
+from keras_cifar_blocks.augmentation import augmentation_preset
+from keras_cifar_blocks.training import distribution
+from keras_cifar_blocks.training import run_dir as files
+from keras_cifar_blocks.training.data import load_run_data
+from keras_cifar_blocks.training.data import make_training_datasets
+from keras_cifar_blocks.training.data import mixes_labels
+from keras_cifar_blocks.training.evaluation import evaluate_model
+from keras_cifar_blocks.training.normalization import InputNormalization
+from keras_cifar_blocks.training.reports import best_epoch
+from keras_cifar_blocks.training.run_recorder import RunRecorder
+from keras_cifar_blocks.utils import validation as check
+
+# `model.keras` is the epoch with the best validation accuracy.
+CHECKPOINT_MONITOR = "val_accuracy"
+# Training and test images of CIFAR-10 and CIFAR-100 alike.
+TRAIN_IMAGES = 50_000
+TEST_IMAGES = 10_000
+VERBOSITIES = ("auto", 0, 1, 2)
+
+
+def _now() -> str:
+    return (
+        datetime.datetime.now(datetime.timezone.utc)
+        .replace(microsecond=0)
+        .isoformat()
+    )
+
+
+def _check_size(name: str, value, minimum: int, maximum: int):
+    if value is None:
+        return None
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, np.integer))
+        or not minimum <= value <= maximum
+    ):
+        raise ValueError(
+            f"Invalid value for argument `{name}`. Expected an integer in "
+            f"[{minimum}, {maximum}] or None. Received {name}={value!r}"
+        )
+    return int(value)
+
+
+def _check_val_split(val_split) -> float:
+    if (
+        isinstance(val_split, bool)
+        or not isinstance(val_split, (int, float))
+        or not 0.0 < val_split < 1.0
+    ):
+        raise ValueError(
+            "Invalid value for argument `val_split`. Expected a float in "
+            "the open range (0, 1): a validation set is needed for early "
+            "stopping and to choose the saved model. Received "
+            f"val_split={val_split!r}"
+        )
+    return float(val_split)
+
+
+def _check_seed(seed) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(
+            "Invalid value for argument `seed`. Expected an integer >= 0. "
+            f"Received seed={seed!r}"
+        )
+    return seed
+
+
+def _check_overrides(entry, overrides) -> dict:
+    if overrides is None:
+        return {}
+    if not isinstance(overrides, dict):
+        raise TypeError(
+            "Invalid type for argument `overrides`. Expected a dict of "
+            f"architecture options or None. Received overrides={overrides!r}"
+        )
+    unknown = sorted(set(overrides) - set(entry.overrides))
+    if unknown:
+        raise TypeError(
+            f"Unknown override(s) {unknown} for architecture "
+            f"{entry.name!r}. Valid overrides: {list(entry.overrides)}"
+        )
+    return dict(overrides)
+
+
+def _check_out(out, name: str) -> Path:
+    if out is None:
+        return Path("runs") / name
+    if not isinstance(out, (str, os.PathLike)) or not os.fspath(out):
+        raise TypeError(
+            "Invalid type for argument `out`. Expected a folder path. "
+            f"Received out={out!r}"
+        )
+    return Path(out)
+
+
+def _check_command(command):
+    if command is None:
+        return None
+    if isinstance(command, str) or not all(
+        isinstance(part, str) for part in command
+    ):
+        raise TypeError(
+            "Invalid type for argument `command`. Expected a list of "
+            f"strings or None. Received command={command!r}"
+        )
+    return list(command)
+
+
+def _early_stopping_config(recipe) -> dict | None:
+    if recipe.early_stopping is None:
+        return None
+    return dataclasses.asdict(recipe.early_stopping)
+
+
+def _existing_run(out: Path, name: str, settings: dict, overwrite: bool):
+    """The config of the unfinished run to resume in `out`, or None.
+
+    Raises if `out` may not be used: another architecture's run or files
+    that are not a run (even with `overwrite`), a finished run (without
+    `overwrite`), or an unfinished run with other settings. With
+    `overwrite`, the caller removes the old run once the data is loaded.
+    """
+    existing = files.existing_run(out, name)
+    if existing is None or overwrite:
+        return None
+    if existing.get("status") == "complete":
+        raise FileExistsError(
+            f"'{out}' already holds a finished run of {name!r} (see its "
+            f"{files.REPORT}). Choose another `out` folder (--out), or "
+            "pass overwrite=True (--overwrite) to train it again."
+        )
+    changed = files.changed_settings(existing.get("settings", {}), settings)
+    if changed:
+        details = ", ".join(
+            f"{key}: {old!r} -> {new!r}" for key, (old, new) in changed.items()
+        )
+        raise ValueError(
+            f"'{out}' holds an unfinished run of {name!r} with other "
+            f"settings ({details}). Resume it with its settings, pass "
+            "overwrite=True (--overwrite) to start over, or choose another "
+            "`out` folder."
+        )
+    return existing
+
+
+def train(
+    name,
+    *,
+    epochs=None,
+    batch_size=None,
+    data_dir=None,
+    subset=None,
+    test_subset=None,
+    val_split=0.1,
+    seed=0,
+    out=None,
+    overrides=None,
+    augment=True,
+    shuffle=True,
+    distribute=False,
+    overwrite=False,
+    verbose="auto",
+    command=None,
+) -> Path:
+    """Trains a documented architecture with its recipe; writes a run folder.
+
+    By default everything comes from `recipe(name)`: the optimizer with
+    its learning-rate schedule, the batch size, the epochs, the loss
+    (integer labels, one-hot for a categorical loss), the augmentation
+    preset (applied to the training batches in the `tf.data` pipeline),
+    the input normalization (fitted on the training images) and the early
+    stopping rule. A stratified `val_split` of the training images is
+    held out: early stopping watches it and `model.keras` keeps the epoch
+    with the best validation accuracy (`keras.callbacks.ModelCheckpoint`).
+    The test set is used once, at the end, by `evaluate`, which writes
+    `metrics.json`, the plots and `report.md`.
+
+    The run folder (`out`) holds `config.json`, `history.json`,
+    `model.keras` and the report. Training backs itself up after every
+    epoch (`keras.callbacks.BackupAndRestore`, in `out/backup`): if the
+    process stops, call `train` again with the same arguments and it goes
+    on from the last finished epoch. A folder that holds another
+    architecture's run, or files that are not a run, is never written
+    to; a finished run is replaced only with `overwrite=True`.
+
+    Args:
+        name: an architecture name; see
+            `keras_cifar_blocks.architectures.names()`.
+        epochs: int, the most epochs to train. Defaults to the recipe's.
+            When resuming, a larger value extends the run.
+        batch_size: int, the (global) batch size. Defaults to the
+            recipe's.
+        data_dir: where the dataset lies (see
+            `keras_cifar_blocks.datasets.load_cifar10`). Defaults to
+            `KCB_DATA_DIR`, then the Keras cache.
+        subset: optional int, train on a class-balanced subset of this
+            many training images (the validation split comes out of it).
+        test_subset: optional int, evaluate on a class-balanced subset of
+            the test set.
+        val_split: float in (0, 1), the share of the training images held
+            out for validation. Defaults to `0.1`.
+        seed: int >= 0, seed of the subsets, the split, the weights, the
+            shuffle and the augmentation. Defaults to `0`.
+        out: the run folder. Defaults to `runs/<name>`.
+        overrides: optional dict of architecture options, e.g.
+            `{"dropout": 0.3}`; see
+            `get_architecture(name).overrides`.
+        augment: bool, whether to apply the recipe's augmentation preset.
+            Defaults to `True`.
+        shuffle: bool, whether to reshuffle the training images every
+            epoch. Defaults to `True`.
+        distribute: bool, whether to train data-parallel on every device:
+            `keras.distribution.DataParallel` on JAX (the batch size must
+            then be a multiple of the number of devices) or
+            `tf.distribute.MirroredStrategy` on TensorFlow. Not supported
+            on PyTorch. Defaults to `False`.
+        overwrite: bool, whether to replace a run of the same
+            architecture in `out` instead of resuming it or refusing.
+            Defaults to `False`.
+        verbose: Keras verbosity of `fit` and `predict` (`"auto"`, 0, 1
+            or 2). Defaults to `"auto"` (progress bars).
+        command: optional list of strings, the command line that started
+            the run, recorded in `config.json` (the CLI passes it).
+
+    Returns:
+        The run folder, a `pathlib.Path`.
+
+    Raises:
+        ValueError: if `name` is unknown (the message lists the valid
+            names), an argument is out of range, `distribute=True` on
+            PyTorch, or `out` holds an unfinished run with other settings.
+        TypeError: if an override is not valid for the architecture (the
+            message lists the valid ones) or an argument has the wrong
+            type.
+        FileExistsError: if `out` holds another architecture's run, files
+            that are not a run, or a finished run (without `overwrite`).
+        FileNotFoundError: if the dataset is not found.
+
+    Example:
+
+    ```python
+    from keras_cifar_blocks.training import train
+
+    run = train("li2018_model1", epochs=3, subset=5000)
+    print(run / "report.md")
+    ```
+
+    Arguments are checked before any data is loaded:
+
+    >>> from keras_cifar_blocks.training import train
+    >>> train("li2018_model1", epochs=-1)
+    Traceback (most recent call last):
+    ...
+    ValueError: Invalid value for argument `epochs`. Expected a strictly ...
+    >>> train("li2018_model9")
+    Traceback (most recent call last):
+    ...
+    ValueError: Invalid value for argument `name`. Expected one of [...]. ...
+    """
+    entry = get_architecture(name)
+    recipe = entry.recipe
+    classes = recipe.num_classes
+    settings = {
+        "epochs": recipe.epochs
+        if epochs is None
+        else check.positive_int("epochs", epochs),
+        "batch_size": recipe.batch_size
+        if batch_size is None
+        else check.positive_int("batch_size", batch_size),
+        "subset": _check_size("subset", subset, 2 * classes, TRAIN_IMAGES),
+        "test_subset": _check_size(
+            "test_subset", test_subset, classes, TEST_IMAGES
+        ),
+        "val_split": _check_val_split(val_split),
+        "seed": _check_seed(seed),
+        "overrides": _check_overrides(entry, overrides),
+        "augment": check.boolean("augment", augment),
+        "shuffle": check.boolean("shuffle", shuffle),
+        "distribute": check.boolean("distribute", distribute),
+    }
+    check.boolean("overwrite", overwrite)
+    check.one_of("verbose", verbose, VERBOSITIES)
+    out = _check_out(out, name)
+    command = _check_command(command)
+    backend = keras.backend.backend()
+    replicas = 1
+    if distribute:
+        replicas = distribution.replicas(backend)
+        if backend == "jax" and settings["batch_size"] % replicas:
+            raise ValueError(
+                "Invalid value for argument `batch_size`. With "
+                f"distribute=True on {replicas} JAX devices, each batch is "
+                "split evenly across them, so the batch size must be a "
+                f"multiple of {replicas}. Received "
+                f"batch_size={settings['batch_size']}"
+            )
+
+    existing = _existing_run(out, name, settings, overwrite)
+    data = load_run_data(
+        recipe.dataset,
+        data_dir,
+        subset=settings["subset"],
+        test_subset=settings["test_subset"],
+        val_split=settings["val_split"],
+        seed=settings["seed"],
+        multiple_of=replicas if backend == "jax" else 1,
+    )
+    # Only now: a run whose data is missing leaves the folder as it was.
+    if overwrite and out.exists():
+        files.remove_run(out)
+    out.mkdir(parents=True, exist_ok=True)
+    if existing is not None and existing.get("status") == "trained":
+        # Killed during the evaluation: only the report is missing.
+        if verbose:
+            print(f"'{out}' is trained; evaluating it.")
+        model = keras.saving.load_model(out / files.MODEL)
+        evaluate_model(out, model, data.x_test, data.y_test, verbose=verbose)
+        return out
+
+    normalization = InputNormalization.fit(
+        recipe.input_normalization, data.x_train
+    )
+    pipeline = None
+    if settings["augment"] and recipe.augmentation:
+        pipeline = augmentation_preset(
+            recipe.augmentation, seed=settings["seed"]
+        )
+    one_hot = recipe.loss == "categorical_crossentropy" or (
+        pipeline is not None and mixes_labels(pipeline)
+    )
+    loss = "categorical_crossentropy" if one_hot else recipe.loss
+    effective = dataclasses.replace(
+        recipe, epochs=settings["epochs"], batch_size=settings["batch_size"]
+    )
+    steps_per_epoch = effective.steps_per_epoch(len(data.y_train))
+    train_ds, val_ds = make_training_datasets(
+        data,
+        batch_size=settings["batch_size"],
+        shuffle=settings["shuffle"],
+        seed=settings["seed"],
+        normalization=normalization,
+        augmentation=pipeline,
+        one_hot=one_hot,
+    )
+
+    history = files.load_history(out) if existing else files.empty_history()
+    if existing is not None and verbose:
+        print(
+            f"Resuming the run in '{out}' "
+            f"({len(history['epoch'])} epoch(s) recorded)."
+        )
+    checkpoints = out / files.CHECKPOINTS
+    checkpoints.mkdir(exist_ok=True)
+    checkpoint_pattern = os.fspath(checkpoints / "epoch_{epoch:04d}.keras")
+    _, best_so_far = best_epoch(history, CHECKPOINT_MONITOR)
+
+    with distribution.distribution_scope(
+        settings["distribute"], backend
+    ) as replicas:
+        keras.utils.set_random_seed(settings["seed"])
+        model = entry.build(**settings["overrides"])
+        model.compile(
+            optimizer=effective.make_optimizer(steps_per_epoch),
+            loss=loss,
+            metrics=["accuracy"],
+        )
+        now = _now()
+        config = {
+            "architecture": name,
+            "description": entry.description,
+            "parameters": int(model.count_params()),
+            "status": "running",
+            "created": existing["created"] if existing else now,
+            "updated": now,
+            "resumed": (existing.get("resumed", []) + [now])
+            if existing
+            else [],
+            "settings": settings,
+            "command": command,
+            "recipe": files.recipe_as_dict(recipe),
+            "training": {
+                "loss": loss,
+                "one_hot_labels": one_hot,
+                "augmentation": recipe.augmentation if pipeline else None,
+                "early_stopping": _early_stopping_config(recipe),
+                "checkpoint_monitor": CHECKPOINT_MONITOR,
+                "steps_per_epoch": steps_per_epoch,
+                "replicas": replicas,
+            },
+            "data": {
+                "dataset": recipe.dataset,
+                "data_dir": None
+                if data_dir is None
+                else os.fspath(Path(data_dir).expanduser().resolve()),
+                "sizes": data.sizes(),
+                "normalization": normalization.get_config(),
+            },
+            "environment": files.environment(),
+        }
+        files.write_json(out / files.CONFIG, config)
+        callbacks = [
+            # Order matters: the checkpoint writes, the recorder moves
+            # it to model.keras and logs the epoch, then the backup.
+            keras.callbacks.ModelCheckpoint(
+                checkpoint_pattern,
+                monitor=CHECKPOINT_MONITOR,
+                mode="max",
+                save_best_only=True,
+                initial_value_threshold=best_so_far,
+            ),
+            RunRecorder(out, checkpoint_pattern),
+            *effective.callbacks(),
+            keras.callbacks.BackupAndRestore(
+                os.fspath(out / files.BACKUP), double_checkpoint=True
+            ),
+        ]
+        model.fit(
+            train_ds,
+            validation_data=val_ds,
+            epochs=settings["epochs"],
+            shuffle=False,  # The dataset shuffles (seeded).
+            callbacks=callbacks,
+            verbose=verbose,
+        )
+    files.set_status(out, "trained")
+    shutil.rmtree(checkpoints, ignore_errors=True)
+    best_model = keras.saving.load_model(out / files.MODEL)
+    evaluate_model(out, best_model, data.x_test, data.y_test, verbose=verbose)
+    return out

@@ -1,0 +1,147 @@
+import json
+import os
+
+import pytest
+
+from keras_cifar_blocks.architectures import recipe
+from keras_cifar_blocks.training import run_dir as files
+
+
+def test_write_json_replaces_the_file_and_leaves_no_temporary(tmp_path):
+    path = tmp_path / "data.json"
+    files.write_json(path, {"a": 1})
+    files.write_json(path, {"a": 2, "b": [1.5, None]})
+    assert files.read_json(path) == {"a": 2, "b": [1.5, None]}
+    assert os.listdir(tmp_path) == ["data.json"]
+
+
+def test_write_json_keeps_the_old_file_when_serialization_fails(tmp_path):
+    path = files.write_json(tmp_path / "data.json", {"a": 1})
+    with pytest.raises(TypeError):
+        files.write_json(path, {"a": object()})
+    assert files.read_json(path) == {"a": 1}
+    assert os.listdir(tmp_path) == ["data.json"]
+
+
+def test_read_json_names_a_corrupt_file(tmp_path):
+    path = tmp_path / "history.json"
+    path.write_text('{"epoch": [1, 2')
+    with pytest.raises(ValueError, match="history.json' is not valid JSON"):
+        files.read_json(path)
+
+
+def test_merge_epoch_appends_and_replaces_later_epochs():
+    history = files.empty_history()
+    history = files.merge_epoch(history, 1, {"loss": 2.0})
+    history = files.merge_epoch(history, 2, {"loss": 1.5, "val_loss": 1.7})
+    history = files.merge_epoch(history, 3, {"loss": 1.2, "val_loss": 1.4})
+    assert history == {
+        "epoch": [1, 2, 3],
+        "loss": [2.0, 1.5, 1.2],
+        "val_loss": [None, 1.7, 1.4],
+    }
+    # A resume from the backup of epoch 1 trains epoch 2 again: its new
+    # logs replace epochs 2 and 3 of the interrupted process.
+    resumed = files.merge_epoch(history, 2, {"loss": 1.6, "val_loss": 1.8})
+    assert resumed == {
+        "epoch": [1, 2],
+        "loss": [2.0, 1.6],
+        "val_loss": [None, 1.8],
+    }
+
+
+def test_history_records_round_trip():
+    history = {"epoch": [1, 2], "loss": [2.0, 1.0], "val_loss": [None, 1.1]}
+    records = files.history_records(history)
+    assert records == [
+        {"epoch": 1, "loss": 2.0},
+        {"epoch": 2, "loss": 1.0, "val_loss": 1.1},
+    ]
+    assert files.history_from_records(records) == history
+
+
+def _fake_run(folder, architecture="li2018_model1", status="running"):
+    folder.mkdir(parents=True, exist_ok=True)
+    config = {
+        "architecture": architecture,
+        "status": status,
+        "settings": {"epochs": 3, "seed": 0},
+    }
+    files.write_json(folder / files.CONFIG, config)
+    return config
+
+
+def test_existing_run_none_for_missing_or_empty_folder(tmp_path):
+    assert files.existing_run(tmp_path / "new", "li2018_model1") is None
+    assert files.existing_run(tmp_path, "li2018_model1") is None
+
+
+def test_existing_run_returns_the_config_of_the_same_architecture(tmp_path):
+    config = _fake_run(tmp_path)
+    assert files.existing_run(tmp_path, "li2018_model1") == config
+
+
+def test_existing_run_refuses_another_architectures_run(tmp_path):
+    _fake_run(tmp_path, architecture="wrn_28_10")
+    with pytest.raises(
+        FileExistsError,
+        match="Refusing to overwrite .*: it holds a run of 'wrn_28_10', not "
+        "'li2018_model1'",
+    ):
+        files.existing_run(tmp_path, "li2018_model1")
+
+
+def test_existing_run_refuses_a_folder_that_is_not_a_run(tmp_path):
+    (tmp_path / "thesis.tex").write_text("precious")
+    with pytest.raises(FileExistsError, match="holds no run"):
+        files.existing_run(tmp_path, "li2018_model1")
+    with pytest.raises(FileExistsError, match="which is a file"):
+        files.existing_run(tmp_path / "thesis.tex", "li2018_model1")
+
+
+def test_load_config_errors(tmp_path):
+    with pytest.raises(FileNotFoundError, match="not a run folder"):
+        files.load_config(tmp_path)
+    (tmp_path / files.CONFIG).write_text(json.dumps({"a": 1}))
+    with pytest.raises(ValueError, match="names no architecture"):
+        files.load_config(tmp_path)
+
+
+def test_set_status(tmp_path):
+    _fake_run(tmp_path)
+    assert files.set_status(tmp_path, "trained")["status"] == "trained"
+    assert files.load_config(tmp_path)["status"] == "trained"
+
+
+def test_changed_settings_ignores_epochs_and_tuple_list_differences():
+    old = {"epochs": 3, "seed": 0, "overrides": {"dropout": [0.2, 0.3]}}
+    new = {"epochs": 9, "seed": 0, "overrides": {"dropout": (0.2, 0.3)}}
+    assert files.changed_settings(old, new) == {}
+    assert files.changed_settings(old, {**new, "seed": 1}) == {"seed": (0, 1)}
+
+
+def test_remove_run_deletes_only_what_a_run_writes(tmp_path):
+    _fake_run(tmp_path)
+    for name in (files.HISTORY, files.MODEL, files.REPORT, "notes.txt"):
+        (tmp_path / name).write_text("x")
+    (tmp_path / files.BACKUP).mkdir()
+    (tmp_path / files.BACKUP / "latest.weights.h5").write_text("x")
+    files.remove_run(tmp_path)
+    assert os.listdir(tmp_path) == ["notes.txt"]
+
+
+def test_recipe_as_dict_is_json_ready():
+    data = files.recipe_as_dict(recipe("wrn_28_10"))
+    assert json.loads(json.dumps(data)) == data
+    assert data["schedule"]["type"] == "PiecewiseConstantByEpoch"
+    assert data["optimizer_options"]["momentum"] == 0.9
+    assert data["accuracy"]["value"] == recipe("wrn_28_10").accuracy.value
+
+
+def test_environment_names_the_backend_and_versions():
+    import keras
+
+    environment = files.environment()
+    assert environment["backend"] == keras.backend.backend()
+    assert environment["versions"]["keras"] == keras.__version__
+    assert "keras_cifar_blocks" in environment["versions"]

@@ -1,0 +1,282 @@
+"""`train`: argument checks, the run folder it writes, and its refusals.
+
+Most tests share one small finished run (`trained_run` in conftest.py);
+the checks of arguments and folders fail before any data is loaded.
+"""
+
+import json
+import shutil
+
+import keras
+import numpy as np
+import pytest
+
+from keras_cifar_blocks.architectures import names
+from keras_cifar_blocks.training import run_dir as files
+from keras_cifar_blocks.training import train
+from tests.training.conftest import RUN_SETTINGS
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"epochs": -1}, "argument `epochs`. Expected a strictly positive"),
+        ({"epochs": 0}, "argument `epochs`. Expected a strictly positive"),
+        ({"batch_size": 0}, "argument `batch_size`. Expected a strictly"),
+        ({"subset": 10}, r"`subset`. Expected an integer in \[20, 50000\]"),
+        ({"subset": 50_001}, r"`subset`. Expected an integer in \[20, 50000"),
+        ({"test_subset": 5}, r"`test_subset`. Expected an integer in \[10,"),
+        ({"val_split": 0.0}, r"`val_split`. Expected a float in the open"),
+        ({"val_split": 1}, r"`val_split`. Expected a float in the open"),
+        ({"seed": -1}, "argument `seed`. Expected an integer >= 0"),
+        ({"verbose": 3}, "argument `verbose`. Expected one of"),
+    ],
+)
+def test_invalid_arguments(kwargs, match, tmp_path):
+    with pytest.raises(ValueError, match=match):
+        train("li2018_model1", out=tmp_path / "run", **kwargs)
+    assert not (tmp_path / "run").exists()
+
+
+def test_unknown_name_lists_the_valid_names():
+    with pytest.raises(ValueError, match="argument `name`") as info:
+        train("li2018_model9")
+    assert all(name in str(info.value) for name in names())
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"overrides": {"depth": 3}}, r"Unknown override\(s\) \['depth'\]"),
+        ({"overrides": [("a", 1)]}, "argument `overrides`. Expected a dict"),
+        ({"augment": "no"}, "argument `augment`. Expected a bool"),
+        ({"distribute": 1}, "argument `distribute`. Expected a bool"),
+        ({"out": 3}, "argument `out`. Expected a folder path"),
+        ({"command": "kcb train"}, "argument `command`. Expected a list"),
+    ],
+)
+def test_invalid_types(kwargs, match):
+    with pytest.raises(TypeError, match=match):
+        train("li2018_model1", **kwargs)
+
+
+def test_refuses_a_folder_with_another_architectures_run(tmp_path):
+    config = {"architecture": "wrn_28_10", "status": "complete"}
+    files.write_json(tmp_path / files.CONFIG, config)
+    (tmp_path / files.MODEL).write_bytes(b"their model")
+    with pytest.raises(FileExistsError, match="holds a run of 'wrn_28_10'"):
+        train("li2018_model1", out=tmp_path, overwrite=True)
+    assert files.read_json(tmp_path / files.CONFIG) == config
+    assert (tmp_path / files.MODEL).read_bytes() == b"their model"
+
+
+def test_overwrite_keeps_the_old_run_when_the_data_is_missing(tmp_path):
+    run = tmp_path / "run"
+    run.mkdir()
+    config = {"architecture": "li2018_model1", "status": "complete"}
+    files.write_json(run / files.CONFIG, config)
+    with pytest.raises(FileNotFoundError, match="cifar-10-python.tar.gz"):
+        train("li2018_model1", out=run, overwrite=True, data_dir=tmp_path)
+    assert files.read_json(run / files.CONFIG) == config
+
+
+def test_refuses_a_folder_that_is_not_a_run(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(FileExistsError, match="holds no run"):
+        train("li2018_model1", out=tmp_path)
+
+
+def test_refuses_to_resume_with_other_settings(tmp_path):
+    settings = {
+        "epochs": 3,
+        "batch_size": 128,
+        "subset": 1000,
+        "test_subset": None,
+        "val_split": 0.1,
+        "seed": 0,
+        "overrides": {},
+        "augment": True,
+        "shuffle": True,
+        "distribute": False,
+    }
+    files.write_json(
+        tmp_path / files.CONFIG,
+        {
+            "architecture": "li2018_model1",
+            "status": "running",
+            "settings": settings,
+        },
+    )
+    with pytest.raises(ValueError, match=r"other settings \(seed: 0 -> 1\)"):
+        train("li2018_model1", out=tmp_path, epochs=5, subset=1000, seed=1)
+
+
+def test_distribute_on_torch_is_refused():
+    if keras.backend.backend() != "torch":
+        pytest.skip("checks the torch backend's refusal")
+    with pytest.raises(ValueError, match="not supported on the 'torch'"):
+        train("li2018_model1", distribute=True)
+
+
+def test_run_folder_contents(trained_run):
+    for name in (
+        files.CONFIG,
+        files.HISTORY,
+        files.MODEL,
+        files.METRICS,
+        files.REPORT,
+        files.LEARNING_CURVES,
+        files.CONFUSION_MATRIX,
+        files.MISCLASSIFIED,
+    ):
+        assert (trained_run / name).is_file(), name
+    # The backup is deleted at the end of training, the checkpoint
+    # folder once its files are moved to model.keras.
+    assert not (trained_run / files.BACKUP).exists()
+    assert not (trained_run / files.CHECKPOINTS).exists()
+    assert not list(trained_run.glob(".*.tmp"))
+
+
+def test_config_records_recipe_settings_data_and_versions(trained_run):
+    config = files.read_json(trained_run / files.CONFIG)
+    assert config["architecture"] == "li2018_model1"
+    assert config["status"] == "complete"
+    assert config["parameters"] == 42442
+    assert config["recipe"]["optimizer"] == "adam"
+    assert config["recipe"]["accuracy"]["value"] == 0.6834
+    settings = config["settings"]
+    assert settings["epochs"] == RUN_SETTINGS["epochs"]
+    assert settings["batch_size"] == 150
+    assert config["recipe"]["batch_size"] == 128
+    assert settings["subset"] == RUN_SETTINGS["subset"]
+    assert config["data"]["sizes"] == {
+        "train": 450,
+        "validation": 50,
+        "test": 256,
+    }
+    assert config["data"]["normalization"]["mode"] == "divide_by_255"
+    assert config["training"]["loss"] == "sparse_categorical_crossentropy"
+    assert config["training"]["steps_per_epoch"] == 3
+    assert config["environment"]["backend"] == keras.backend.backend()
+
+
+def test_history_has_one_entry_per_epoch(trained_run):
+    history = files.read_json(trained_run / files.HISTORY)
+    assert history["epoch"] == [1, 2]
+    for key in ("loss", "accuracy", "val_loss", "val_accuracy", "seconds"):
+        assert len(history[key]) == 2
+        assert all(np.isfinite(history[key]))
+    assert history["learning_rate"] == pytest.approx([1e-3, 1e-3])
+
+
+def test_metrics_are_consistent(trained_run):
+    metrics = files.read_json(trained_run / files.METRICS)
+    confusion = np.array(metrics["confusion_matrix"])
+    assert confusion.shape == (10, 10)
+    assert confusion.sum() == metrics["test_size"] == 256
+    assert metrics["test_accuracy"] == pytest.approx(
+        np.trace(confusion) / confusion.sum()
+    )
+    assert metrics["class_names"][3] == "cat"
+    f1s = []
+    for i, name in enumerate(metrics["class_names"]):
+        scores = metrics["per_class"][name]
+        precision = confusion[i, i] / max(confusion[:, i].sum(), 1)
+        recall = confusion[i, i] / confusion[i, :].sum()
+        assert scores["precision"] == pytest.approx(precision)
+        assert scores["recall"] == pytest.approx(recall)
+        f1 = (
+            2 * precision * recall / (precision + recall)
+            if precision + recall
+            else 0.0
+        )
+        assert scores["f1"] == pytest.approx(f1)
+        # A balanced test subset: 26 of the first 6 classes, 25 of the rest.
+        assert scores["support"] == (26 if i < 6 else 25)
+        f1s.append(f1)
+    assert metrics["macro_avg"]["f1"] == pytest.approx(np.mean(f1s))
+    assert 0.0 < metrics["test_loss"] < 10.0
+    history = files.read_json(trained_run / files.HISTORY)
+    best = int(np.argmax(history["val_accuracy"])) + 1
+    assert metrics["best_epoch"] == best
+    assert metrics["epochs_run"] == 2
+
+
+def test_report_mentions_the_documented_accuracy(trained_run):
+    report = (trained_run / files.REPORT).read_text()
+    metrics = files.read_json(trained_run / files.METRICS)
+    assert f"| This run | {100 * metrics['test_accuracy']:.2f}% |" in report
+    assert "| Documented | 68.34% | CIFAR-10 test set |" in report
+    assert 'Li (2018), "CIFAR10 CNN use Keras"' in report
+    assert "**Not a replication.**" in report
+
+
+def test_model_keras_is_the_best_epochs_model(trained_run):
+    model = keras.saving.load_model(trained_run / files.MODEL)
+    assert model.name == "li2018_model1"
+    metrics = files.read_json(trained_run / files.METRICS)
+    config = files.read_json(trained_run / files.CONFIG)
+    steps = config["training"]["steps_per_epoch"]
+    # The optimizer has taken the steps of the epochs up to the best one.
+    iterations = keras.ops.convert_to_numpy(model.optimizer.iterations)
+    assert int(iterations) == metrics["best_epoch"] * steps
+
+
+def test_refuses_to_overwrite_a_finished_run(trained_run):
+    before = (trained_run / files.METRICS).read_bytes()
+    with pytest.raises(FileExistsError, match="already holds a finished run"):
+        train("li2018_model1", out=trained_run, **RUN_SETTINGS)
+    assert (trained_run / files.METRICS).read_bytes() == before
+
+
+def test_a_trained_but_unevaluated_run_is_only_evaluated(
+    trained_run, cifar10_dir, tmp_path
+):
+    run = shutil.copytree(trained_run, tmp_path / "run")
+    files.set_status(run, "trained")
+    for name in (files.METRICS, files.REPORT, files.MISCLASSIFIED):
+        (run / name).unlink()
+    history = (run / files.HISTORY).read_bytes()
+    model = (run / files.MODEL).read_bytes()
+    train(
+        "li2018_model1",
+        out=run,
+        data_dir=cifar10_dir,
+        verbose=0,
+        **RUN_SETTINGS,
+    )
+    assert (run / files.HISTORY).read_bytes() == history
+    assert (run / files.MODEL).read_bytes() == model
+    assert files.read_json(run / files.CONFIG)["status"] == "complete"
+    assert json.loads((run / files.METRICS).read_text()) | {
+        "evaluated": None
+    } == files.read_json(trained_run / files.METRICS) | {"evaluated": None}
+
+
+@pytest.mark.slow
+def test_recipe_with_augmentation_categorical_loss_and_standardization(
+    cifar10_dir, tmp_path
+):
+    """donzella_cnn: one-hot labels, the 'donzella' preset in tf.data,
+    per-channel standardization and early stopping on `accuracy`."""
+    run = train(
+        "donzella_cnn",
+        epochs=1,
+        batch_size=32,
+        subset=200,
+        test_subset=100,
+        data_dir=cifar10_dir,
+        out=tmp_path / "run",
+        verbose=0,
+    )
+    config = files.read_json(run / files.CONFIG)
+    assert config["training"]["loss"] == "categorical_crossentropy"
+    assert config["training"]["one_hot_labels"] is True
+    assert config["training"]["augmentation"] == "donzella"
+    assert config["training"]["early_stopping"]["monitor"] == "accuracy"
+    normalization = config["data"]["normalization"]
+    assert normalization["mode"] == "standardize_per_channel"
+    assert len(normalization["mean"]) == 3
+    metrics = files.read_json(run / files.METRICS)
+    assert metrics["test_size"] == 100
+    assert "Augmentation: donzella" in (run / files.REPORT).read_text()
