@@ -20,7 +20,10 @@ from keras_cifar_blocks.augmentation import validation as aug_check
 class BaseAugmentationLayer(DataLayer):
     """Holds the seed, reads images from a tensor or an `"images"` dict.
 
-    Subclasses get `inputs` either as a batch of images or as a dict with
+    Subclasses implement `_augment_batch(images)` for a 4D batch (`call`
+    casts to the compute dtype, adds and removes the batch axis of single
+    images, and passes images through at inference), or override `call`.
+    They get `inputs` either as a batch of images or as a dict with
     an `"images"` entry (the convention of Keras' image augmentation
     layers); `_images` and `_with_images` read and replace the images
     while passing every other entry through.
@@ -30,6 +33,23 @@ class BaseAugmentationLayer(DataLayer):
         super().__init__(**kwargs)
         self.seed = aug_check.seed("seed", seed)
         self.generator = keras.random.SeedGenerator(self.seed)
+
+    def call(self, inputs, training=True):
+        images = self.backend.convert_to_tensor(self._images(inputs))
+        images = self.backend.cast(images, self.compute_dtype)
+        if training:
+            if len(images.shape) == 3:
+                images = self._augment_batch(images[None])[0]
+            else:
+                images = self._augment_batch(images)
+        return self._with_images(inputs, images)
+
+    def _augment_batch(self, images):
+        """Augments a 4D batch (compute dtype); called while training."""
+        raise NotImplementedError(
+            f"{type(self).__name__} must implement `_augment_batch` or "
+            "override `call`."
+        )
 
     def _seed_generator(self):
         return self._get_seed_generator(self.backend._backend)

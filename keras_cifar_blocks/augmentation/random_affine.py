@@ -5,6 +5,7 @@ import numbers
 
 import keras
 
+from keras_cifar_blocks.augmentation import validation as aug_check
 from keras_cifar_blocks.augmentation.base_augmentation_layer import (
     BaseAugmentationLayer,
 )
@@ -164,14 +165,7 @@ class RandomAffine(BaseAugmentationLayer):
         self.interpolation = check.one_of(
             "interpolation", interpolation, INTERPOLATIONS
         )
-        if isinstance(fill_value, bool) or not isinstance(
-            fill_value, numbers.Real
-        ):
-            raise ValueError(
-                "Invalid value for argument `fill_value`. Expected a "
-                f"number. Received fill_value={fill_value!r}"
-            )
-        self.fill_value = float(fill_value)
+        self.fill_value = aug_check.number("fill_value", fill_value)
 
     @staticmethod
     def _zoom(name, value):
@@ -182,16 +176,6 @@ class RandomAffine(BaseAugmentationLayer):
                 f"> -1 (a scale 1 + offset > 0). Received {name}={value!r}"
             )
         return low, high
-
-    def call(self, inputs, training=True):
-        images = self.backend.convert_to_tensor(self._images(inputs))
-        images = self.backend.cast(images, self.compute_dtype)
-        if training:
-            if len(images.shape) == 3:
-                images = self._transform(images[None])[0]
-            else:
-                images = self._transform(images)
-        return self._with_images(inputs, images)
 
     def _flip(self, draw, enabled):
         """-1 (mirror) with probability 0.5 if `enabled`, else 1."""
@@ -247,7 +231,7 @@ class RandomAffine(BaseAugmentationLayer):
         zeros = ops.numpy.zeros_like(angle)
         return ops.numpy.stack([a0, a1, a2, b0, b1, b2, zeros, zeros], axis=1)
 
-    def _transform(self, images):
+    def _augment_batch(self, images):
         _, height, width, _ = images.shape
         if height is None or width is None:
             raise ValueError(

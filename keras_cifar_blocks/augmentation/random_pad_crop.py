@@ -1,9 +1,8 @@
 """Pad, then crop back to the original size at a random offset."""
 
-import numbers
-
 import keras
 
+from keras_cifar_blocks.augmentation import validation as aug_check
 from keras_cifar_blocks.augmentation.base_augmentation_layer import (
     BaseAugmentationLayer,
 )
@@ -86,24 +85,7 @@ class RandomPadCrop(BaseAugmentationLayer):
             fill_mode = fill_mode.lower()
         self.padding = check.positive_int_pair("padding", padding)
         self.fill_mode = check.one_of("fill_mode", fill_mode, FILL_MODES)
-        if isinstance(fill_value, bool) or not isinstance(
-            fill_value, numbers.Real
-        ):
-            raise ValueError(
-                "Invalid value for argument `fill_value`. Expected a "
-                f"number. Received fill_value={fill_value!r}"
-            )
-        self.fill_value = float(fill_value)
-
-    def call(self, inputs, training=True):
-        images = self.backend.convert_to_tensor(self._images(inputs))
-        images = self.backend.cast(images, self.compute_dtype)
-        if training:
-            if len(images.shape) == 3:
-                images = self._pad_crop(images[None])[0]
-            else:
-                images = self._pad_crop(images)
-        return self._with_images(inputs, images)
+        self.fill_value = aug_check.number("fill_value", fill_value)
 
     def _source_index(self, index, size):
         """Fold the padded coordinates `index` back into `[0, size)`.
@@ -121,7 +103,7 @@ class RandomPadCrop(BaseAugmentationLayer):
             index = ops.numpy.clip(index, 0, size - 1)
         return index, inside
 
-    def _pad_crop(self, images):
+    def _augment_batch(self, images):
         ops = self.backend
         _, height, width, channels = images.shape
         if height is None or width is None or channels is None:

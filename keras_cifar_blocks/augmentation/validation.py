@@ -26,6 +26,16 @@ def seed(name: str, value) -> int | None:
     return None if value is None else int(value)
 
 
+def number(name: str, value) -> float:
+    """Return `value` as a float if it is a real number, else raise."""
+    if not _is_number(value):
+        raise ValueError(
+            f"Invalid value for argument `{name}`. Expected a number. "
+            f"Received {name}={value!r}"
+        )
+    return float(value)
+
+
 def number_in(name: str, value, low: float, high: float) -> float:
     """Return `value` as a float if `low <= value <= high`, else raise."""
     if not _is_number(value) or not low <= value <= high:
