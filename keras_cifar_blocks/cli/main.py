@@ -195,8 +195,142 @@ def _parser() -> argparse.ArgumentParser:
         "--json", action="store_true", help="print the result as JSON"
     )
 
+    _add_tune_parser(commands)
+
     commands.add_parser("info", help="print versions and the active backend")
     return parser
+
+
+def _add_tune_parser(commands) -> None:
+    tune = commands.add_parser(
+        "tune",
+        help="run a seeded KerasTuner search over a space of our blocks "
+        "and write a run folder with its trials table and plot",
+        description="Search SPACE on CIFAR-10: the documented "
+        "architectures of the space are evaluated first, then the tuner "
+        "explores. Trials are scored on a stratified validation split of "
+        "the training set; the test set is read only with --evaluate, "
+        "once, for the best model. The run folder holds config.json, "
+        "KerasTuner's project (search/), trials.json, results.md, "
+        "best.json and search.png. Run the same command again to resume "
+        "a stopped search. For distributed tuning set "
+        "KERASTUNER_TUNER_ID, KERASTUNER_ORACLE_IP and "
+        "KERASTUNER_ORACLE_PORT in each process (see docs/tuning.md).",
+    )
+    tune.add_argument(
+        "space",
+        help="search space: conv_stack, wide_resnet or transfer",
+    )
+    tune.add_argument(
+        "--tuner",
+        default="hyperband",
+        help="hyperband (default), random or bayesian",
+    )
+    tune.add_argument(
+        "--epochs",
+        type=_positive_int,
+        default=10,
+        help="epochs per trial; Hyperband's max_epochs (default: 10)",
+    )
+    tune.add_argument(
+        "--max-trials",
+        type=_positive_int,
+        default=None,
+        help="trials of a random or Bayesian search, documented points "
+        "included (default: 20)",
+    )
+    tune.add_argument(
+        "--factor",
+        type=int,
+        default=3,
+        help="Hyperband's reduction factor (default: 3)",
+    )
+    tune.add_argument(
+        "--hyperband-iterations",
+        type=_positive_int,
+        default=1,
+        help="Hyperband iterations (default: 1)",
+    )
+    tune.add_argument(
+        "--batch-size", type=_positive_int, default=128, help="default: 128"
+    )
+    _add_data_dir(tune)
+    tune.add_argument(
+        "--subset",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="search on a class-balanced subset of N training images "
+        "(validation included; default: all)",
+    )
+    tune.add_argument(
+        "--val-split",
+        type=float,
+        default=0.1,
+        help="share of the training images held out for validation "
+        "(stratified; default: 0.1)",
+    )
+    tune.add_argument(
+        "--test-subset",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="with --evaluate: a class-balanced subset of N test images "
+        "(default: all)",
+    )
+    tune.add_argument("--seed", type=int, default=0, help="default: 0")
+    tune.add_argument(
+        "--out",
+        default=None,
+        help="run folder (default: runs/tune_SPACE_TUNER)",
+    )
+    tune.add_argument(
+        "--fix",
+        type=_override,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="fix a hyperparameter, narrowing the space, e.g. --fix "
+        "activation=mish (repeatable; values are read as JSON)",
+    )
+    tune.add_argument(
+        "--option",
+        type=_override,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="hypermodel constructor argument, e.g. --option max_stages=3 "
+        "or --option weights=null (repeatable; values are read as JSON)",
+    )
+    tune.add_argument(
+        "--no-documented-first",
+        action="store_true",
+        help="do not evaluate the documented architectures first",
+    )
+    tune.add_argument(
+        "--early-stopping-patience",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="stop a trial after N epochs without a better validation "
+        "accuracy (default: never)",
+    )
+    tune.add_argument(
+        "--evaluate",
+        action="store_true",
+        help="evaluate the best model on the test set at the end",
+    )
+    tune.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace a search in --out instead of resuming it",
+    )
+    tune.add_argument(
+        "--verbose",
+        type=_verbosity,
+        default=1,
+        help="KerasTuner and Keras verbosity: auto, 0, 1 (default) or 2",
+    )
 
 
 def _info() -> dict:
@@ -293,6 +427,65 @@ def _train(args, argv) -> int:
     return 0
 
 
+def _tune(args, argv) -> int:
+    # Imported here: KerasTuner is an optional dependency, and
+    # `hypermodels` raises an ImportError with the install line.
+    from keras_cifar_blocks.hypermodels import tune
+    from keras_cifar_blocks.hypermodels.tune import BEST
+    from keras_cifar_blocks.hypermodels.tune import process_role
+    from keras_cifar_blocks.training.run_dir import read_json
+
+    run = tune(
+        args.space,
+        tuner=args.tuner,
+        epochs=args.epochs,
+        max_trials=args.max_trials,
+        factor=args.factor,
+        hyperband_iterations=args.hyperband_iterations,
+        batch_size=args.batch_size,
+        data_dir=args.data_dir,
+        subset=args.subset,
+        val_split=args.val_split,
+        test_subset=args.test_subset,
+        seed=args.seed,
+        out=args.out,
+        documented_first=not args.no_documented_first,
+        fixed=dict(args.fix),
+        options=dict(args.option),
+        early_stopping_patience=args.early_stopping_patience,
+        evaluate=args.evaluate,
+        overwrite=args.overwrite,
+        verbose=args.verbose,
+        command=["kcb", *argv],
+    )
+    if process_role() == "worker":
+        print(f"Trials done; the chief writes the results into {run}")
+        return 0
+    summary = read_json(run / BEST)
+    best, documented = summary["best"], summary["best_documented"]
+    if best is None:
+        print(f"No trial completed; see {run / 'results.md'}")
+        return 1
+    print(
+        f"Best of {summary['completed']} completed trial(s): trial "
+        f"{best['trial_id']}, validation accuracy {best['score']:.4f}"
+        + (f" ({best['point']})" if best["point"] else "")
+    )
+    if documented is not None:
+        print(
+            f"Best documented point: {documented['point']}, validation "
+            f"accuracy {documented['score']:.4f}"
+        )
+    test = summary["test"]
+    if test is not None:
+        print(
+            f"Test accuracy of the best model: {test['test_accuracy']:.2%} "
+            f"on {test['test_images']:,} test images"
+        )
+    print(f"Run folder: {run}")
+    return 0
+
+
 def _print_result(metrics: dict, run) -> None:
     documented = metrics["documented_accuracy"]
     print(
@@ -322,6 +515,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "train":
             return _train(args, argv)
+        if args.command == "tune":
+            return _tune(args, argv)
         if args.command == "evaluate":
             from keras_cifar_blocks.training import evaluate
 

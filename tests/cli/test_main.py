@@ -274,6 +274,91 @@ def test_killed_training_resumes_where_it_stopped(
 
 
 # --------------------------------------------------------------------------
+# kcb tune
+# --------------------------------------------------------------------------
+
+
+def test_tune_searches_real_cifar10_into_a_run_folder(
+    tmp_path, cifar10_dir, capsys
+):
+    pytest.importorskip("keras_tuner")
+    out = tmp_path / "search"
+    argv = [
+        "tune",
+        "conv_stack",
+        "--tuner",
+        "random",
+        "--max-trials",
+        "2",
+        "--epochs",
+        "1",
+        "--batch-size",
+        "64",
+        "--subset",
+        "320",
+        "--val-split",
+        "0.25",
+        # li2018_model1 is then the only documented point.
+        "--option",
+        "max_stages=2",
+        "--fix",
+        "batch_norm=false",
+        "--fix",
+        "head_units=0",
+        "--data-dir",
+        str(cifar10_dir),
+        "--out",
+        str(out),
+        "--verbose",
+        "0",
+    ]
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    assert "Best of 2 completed trial(s)" in printed
+    assert "Best documented point: li2018_model1" in printed
+    assert f"Run folder: {out}" in printed
+    config = json.loads((out / "config.json").read_text())
+    assert config["settings"]["fixed"] == {
+        "batch_norm": False,
+        "head_units": 0,
+    }
+    assert config["settings"]["options"] == {"max_stages": 2}
+    assert config["data"]["train"] + config["data"]["validation"] == 320
+    trials = json.loads((out / "trials.json").read_text())
+    assert [t["point"] for t in trials] == ["li2018_model1", None]
+    assert all(t["values"]["batch_norm"] is False for t in trials)
+    assert "kcb tune conv_stack --tuner random" in (
+        (out / "results.md").read_text()
+    )
+    # The same command resumes: both trials are kept, none re-run.
+    assert main(argv) == 0
+    assert json.loads((out / "trials.json").read_text()) == trials
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["tune", "resnet"], "Expected one of ['conv_stack', 'wide_resnet'"),
+        (["tune", "conv_stack", "--tuner", "grid"], "argument `tuner`"),
+        (
+            ["tune", "conv_stack", "--fix", "depth=16"],
+            "Unknown hyperparameter(s) ['depth'] in fixed",
+        ),
+    ],
+)
+def test_tune_bad_arguments_exit_2_before_training(
+    argv, message, tmp_path, capsys
+):
+    pytest.importorskip("keras_tuner")
+    out = tmp_path / "search"
+    assert main([*argv, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("kcb tune: error: ")
+    assert message in err
+    assert not out.exists()
+
+
+# --------------------------------------------------------------------------
 # kcb demo and kcb info
 # --------------------------------------------------------------------------
 

@@ -1,0 +1,812 @@
+"""`tune(space)`: a seeded KerasTuner search on CIFAR-10, in a run folder.
+
+The run folder (`out`) holds:
+
+- `config.json`: the settings, the data sizes, the points evaluated
+  first, the versions, one entry per session and `status` (`"running"`,
+  `"complete"`);
+- `search/`: KerasTuner's project (oracle, trials, checkpoints), from
+  which a stopped search resumes;
+- `trials.json` and `results.md`: every trial with its values, score,
+  epochs and, for a documented point, its architecture name;
+- `best.json`: the best trial, the best documented point and, with
+  `evaluate=True`, the best model's test accuracy;
+- `search.png`: validation accuracy per trial, documented points marked.
+
+JSON files are written to a temporary file and moved into place, so a
+killed process leaves the old file or the new one.
+"""
+
+import importlib.metadata
+import json
+import math
+import os
+import platform
+import shlex
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import keras
+import keras_tuner
+import numpy as np
+
+from keras_cifar_blocks.hypermodels import base_hypermodel as base
+from keras_cifar_blocks.hypermodels.conv_stack import ConvStackHyperModel
+from keras_cifar_blocks.hypermodels.seeding import enqueue_points
+from keras_cifar_blocks.hypermodels.seeding import point_values
+from keras_cifar_blocks.hypermodels.transfer import TransferHyperModel
+from keras_cifar_blocks.hypermodels.wide_resnet import WideResNetHyperModel
+from keras_cifar_blocks.utils import validation as check
+
+SPACES = {
+    "conv_stack": ConvStackHyperModel,
+    "wide_resnet": WideResNetHyperModel,
+    "transfer": TransferHyperModel,
+}
+TUNERS = ("hyperband", "random", "bayesian")
+OBJECTIVE = "val_accuracy"
+NUM_CLASSES = 10  # CIFAR-10
+
+PROJECT = "search"
+CONFIG = "config.json"
+TRIALS = "trials.json"
+RESULTS = "results.md"
+BEST = "best.json"
+PLOT = "search.png"
+OUTPUTS = (CONFIG, TRIALS, RESULTS, BEST, PLOT)
+
+# Settings a resumed search may change; any other change is refused.
+RESUMABLE_CHANGES = ("max_trials", "evaluate", "test_subset", "verbose")
+
+
+def get_hypermodel(space, num_classes=NUM_CLASSES, **options):
+    """The hypermodel of a space by name.
+
+    Args:
+        space: `"conv_stack"`, `"wide_resnet"` or `"transfer"` (see
+            `SPACES`).
+        num_classes: int, output classes. Defaults to 10.
+        **options: the hypermodel's other constructor arguments, e.g.
+            `max_stages=3` or, for `"transfer"`, `weights=None`.
+
+    Returns:
+        A new `ConvStackHyperModel`, `WideResNetHyperModel` or
+        `TransferHyperModel`.
+
+    Example:
+
+    >>> from keras_cifar_blocks.hypermodels import get_hypermodel
+    >>> get_hypermodel("conv_stack", max_stages=3).max_stages
+    3
+    >>> get_hypermodel("resnet")
+    Traceback (most recent call last):
+    ...
+    ValueError: Invalid value for argument `space`. Expected one of ...
+    """
+    check.one_of("space", space, tuple(SPACES))
+    return SPACES[space](num_classes, **options)
+
+
+def tune(
+    space,
+    *,
+    tuner="hyperband",
+    epochs=10,
+    max_trials=None,
+    factor=3,
+    hyperband_iterations=1,
+    batch_size=128,
+    data_dir=None,
+    subset=None,
+    val_split=0.1,
+    test_subset=None,
+    seed=0,
+    out=None,
+    documented_first=True,
+    fixed=None,
+    options=None,
+    early_stopping_patience=None,
+    evaluate=False,
+    overwrite=False,
+    verbose=0,
+    command=None,
+):
+    """Searches a space on CIFAR-10, documented architectures first.
+
+    The training images are split into a stratified training and
+    validation set (`val_split`); trials are scored on the validation
+    accuracy. The test set is read only with `evaluate=True`, once, to
+    report the best model. With `documented_first=True` every documented
+    architecture of the space (`hypermodel.documented_points()`) is
+    evaluated before the tuner explores (see `enqueue_points`), so the
+    best trial is never worse than the best documented point under the
+    same budget.
+
+    Run the same call again to resume a stopped search: finished trials
+    are kept, the one that was cut off is retried, and the search goes
+    on. A folder holding a search with other settings is refused unless
+    `overwrite=True`.
+
+    Distributed: with KerasTuner's `KERASTUNER_TUNER_ID`,
+    `KERASTUNER_ORACLE_IP` and `KERASTUNER_ORACLE_PORT` set, the process
+    whose id contains `"chief"` serves the oracle and writes the results
+    when the workers are done; the others (ids such as `"tuner0"`) run
+    trials. Run the same call in each process.
+
+    Args:
+        space: `"conv_stack"`, `"wide_resnet"` or `"transfer"`.
+        tuner: `"hyperband"`, `"random"` or `"bayesian"`.
+        epochs: int, epochs per trial (Hyperband: `max_epochs`).
+            Defaults to `10`.
+        max_trials: int, trials of a random or Bayesian search, documented
+            points included. Defaults to `20`; not used by Hyperband.
+        factor: int >= 2, Hyperband's reduction factor. Defaults to `3`.
+        hyperband_iterations: int, Hyperband iterations. Defaults to `1`.
+        batch_size: int. Defaults to `128`.
+        data_dir: where CIFAR-10 is; see `datasets.load_cifar10`.
+        subset: int, a class-balanced subset of the 50,000 training images
+            to search on (before the validation split). Defaults to all.
+        val_split: float in (0, 1), the validation share. Defaults to 0.1.
+        test_subset: int, a class-balanced subset of the test set for
+            `evaluate`. Defaults to all 10,000 images.
+        seed: int, seeds the data subsets, the split, the tuner and Keras.
+        out: the run folder. Defaults to `runs/tune_{space}_{tuner}`.
+        documented_first: bool, evaluate the documented points first.
+        fixed: dict `{hyperparameter: value}` to fix (narrows the space);
+            documented points that disagree are left out.
+        options: dict of hypermodel constructor arguments, e.g.
+            `{"max_stages": 3}` or `{"weights": None}`.
+        early_stopping_patience: int, stop a trial after this many epochs
+            without a better validation accuracy. Defaults to none.
+        evaluate: bool, evaluate the best model on the test set.
+        overwrite: bool, replace a search in `out` instead of resuming it.
+        verbose: KerasTuner and `model.fit` verbosity (0, 1, 2, "auto").
+        command: the command line that called `tune`, as a string or a
+            list of strings (as `kcb train` takes it), recorded in
+            `config.json` and `results.md`.
+
+    Returns:
+        The run folder, a `Path`.
+
+    Raises:
+        ValueError: for an invalid argument, or a run folder holding a
+            search with other settings.
+    """
+    settings = _check_settings(
+        space=space,
+        tuner=tuner,
+        epochs=epochs,
+        max_trials=max_trials,
+        factor=factor,
+        hyperband_iterations=hyperband_iterations,
+        batch_size=batch_size,
+        subset=subset,
+        val_split=val_split,
+        test_subset=test_subset,
+        seed=seed,
+        documented_first=documented_first,
+        fixed=fixed,
+        options=options,
+        early_stopping_patience=early_stopping_patience,
+        evaluate=evaluate,
+        verbose=verbose,
+    )
+    check.boolean("overwrite", overwrite)
+    command = _command_line(command)
+    out = Path(out if out is not None else f"runs/tune_{space}_{tuner}")
+    role = process_role()
+    hypermodel = get_hypermodel(space, **settings["options"])
+    fixed_hp = _fixed_hyperparameters(hypermodel, settings["fixed"])
+
+    if role != "worker":
+        _prepare_folder(out, settings, overwrite)
+    else:
+        # Never let a worker delete the chief's project.
+        overwrite = False
+        out.mkdir(parents=True, exist_ok=True)
+
+    data = None
+    if role != "chief":
+        data = _load_data(data_dir, settings)
+
+    keras.utils.set_random_seed(seed)
+    search_tuner = _make_tuner(hypermodel, settings, fixed_hp, out, overwrite)
+    queue = []
+    if settings["documented_first"]:
+        queue = _enqueue_documented(search_tuner, hypermodel)
+
+    sizes = (
+        {
+            "train": int(len(data["x_train"])),
+            "validation": int(len(data["x_val"])),
+        }
+        if data
+        else None
+    )
+    if role != "worker":
+        _start_session(out, settings, command, queue, sizes)
+
+    started = time.perf_counter()
+    callbacks = []
+    if settings["early_stopping_patience"]:
+        callbacks.append(
+            keras.callbacks.EarlyStopping(
+                monitor=OBJECTIVE,
+                mode="max",
+                patience=settings["early_stopping_patience"],
+            )
+        )
+    fit_args = (data["x_train"], data["y_train"]) if data else (None, None)
+    search_tuner.search(
+        *fit_args,
+        validation_data=(data["x_val"], data["y_val"]) if data else None,
+        epochs=settings["epochs"],
+        batch_size=settings["batch_size"],
+        callbacks=callbacks,
+        verbose=settings["verbose"],
+    )
+    seconds = time.perf_counter() - started
+    if role == "worker":
+        return out
+
+    test = None
+    if settings["evaluate"]:
+        test = _evaluate(search_tuner, hypermodel, data_dir, settings)
+    _write_results(out, search_tuner, queue, settings, command, seconds, test)
+    return out
+
+
+# Arguments.
+
+
+def _check_settings(**s):
+    if not isinstance(s["space"], str):
+        raise TypeError(
+            "Invalid type for argument `space`. Expected a space name, one "
+            f"of {list(SPACES)}. Received space={s['space']!r}"
+        )
+    check.one_of("space", s["space"], tuple(SPACES))
+    check.one_of("tuner", s["tuner"], TUNERS)
+    check.positive_int("epochs", s["epochs"])
+    if s["tuner"] == "hyperband":
+        if s["max_trials"] is not None:
+            raise ValueError(
+                "Invalid value for argument `max_trials`. Hyperband's "
+                "budget is set by `epochs` (max_epochs), `factor` and "
+                "`hyperband_iterations`; use max_trials with tuner='random' "
+                f"or 'bayesian'. Received max_trials={s['max_trials']!r}"
+            )
+        if isinstance(s["factor"], bool) or not isinstance(s["factor"], int):
+            raise ValueError(
+                "Invalid value for argument `factor`. Expected an integer "
+                f">= 2. Received factor={s['factor']!r}"
+            )
+        if s["factor"] < 2:
+            raise ValueError(
+                "Invalid value for argument `factor`. Expected an integer "
+                f">= 2. Received factor={s['factor']!r}"
+            )
+        check.positive_int("hyperband_iterations", s["hyperband_iterations"])
+    elif s["max_trials"] is None:
+        s["max_trials"] = 20
+    else:
+        check.positive_int("max_trials", s["max_trials"])
+    check.positive_int("batch_size", s["batch_size"])
+    for key in ("subset", "test_subset", "early_stopping_patience"):
+        if s[key] is not None:
+            check.positive_int(key, s[key])
+    if (
+        isinstance(s["val_split"], bool)
+        or not isinstance(s["val_split"], (int, float))
+        or not 0 < s["val_split"] < 1
+    ):
+        raise ValueError(
+            "Invalid value for argument `val_split`. Expected a float in "
+            f"(0, 1). Received val_split={s['val_split']!r}"
+        )
+    if isinstance(s["seed"], bool) or not isinstance(s["seed"], int):
+        raise ValueError(
+            "Invalid value for argument `seed`. Expected an int >= 0. "
+            f"Received seed={s['seed']!r}"
+        )
+    if s["seed"] < 0:
+        raise ValueError(
+            "Invalid value for argument `seed`. Expected an int >= 0. "
+            f"Received seed={s['seed']!r}"
+        )
+    check.boolean("documented_first", s["documented_first"])
+    check.boolean("evaluate", s["evaluate"])
+    for key in ("fixed", "options"):
+        value = {} if s[key] is None else s[key]
+        if not isinstance(value, dict):
+            raise TypeError(
+                f"Invalid type for argument `{key}`. Expected a dict. "
+                f"Received {key}={value!r} of type {type(value).__name__}"
+            )
+        s[key] = dict(value)
+    check.one_of("verbose", s["verbose"], (0, 1, 2, "auto"))
+    return s
+
+
+def _fixed_hyperparameters(hypermodel, fixed):
+    if not fixed:
+        return None
+    # Completed values would fix every hyperparameter: fix only the given.
+    values = base.check_values(hypermodel.space(), fixed, "fixed")
+    hp = keras_tuner.HyperParameters()
+    for key in fixed:
+        hp.Fixed(key, values[key])
+    return hp
+
+
+def _command_line(command) -> str | None:
+    """`command` as one shell-quoted string (None stays None)."""
+    if command is None or isinstance(command, str):
+        return command
+    if isinstance(command, (list, tuple)) and all(
+        isinstance(part, str) for part in command
+    ):
+        return shlex.join(command)
+    raise TypeError(
+        "Invalid type for argument `command`. Expected a string, a list "
+        f"of strings or None. Received command={command!r}"
+    )
+
+
+def process_role() -> str:
+    """`"single"`, or `"chief"`/`"worker"` in KerasTuner's distributed mode."""
+    if "KERASTUNER_ORACLE_IP" not in os.environ:
+        return "single"
+    return (
+        "chief"
+        if "chief" in os.environ.get("KERASTUNER_TUNER_ID", "")
+        else "worker"
+    )
+
+
+# The run folder.
+
+
+def _write_json(path: Path, data) -> None:
+    text = json.dumps(data, indent=2, default=_to_json) + "\n"
+    fd, tmp = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
+    )
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _to_json(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, Path):
+        return str(value)
+    return repr(value)
+
+
+def _comparable(settings) -> dict:
+    stored = json.loads(json.dumps(settings, default=_to_json))
+    return {k: v for k, v in stored.items() if k not in RESUMABLE_CHANGES}
+
+
+def _prepare_folder(out: Path, settings, overwrite: bool) -> None:
+    config_path = out / CONFIG
+    if overwrite:
+        for name in OUTPUTS:
+            (out / name).unlink(missing_ok=True)
+    elif config_path.exists():
+        stored = json.loads(config_path.read_text(encoding="utf-8"))
+        before = _comparable(stored.get("settings", {}))
+        now = _comparable(settings)
+        changed = sorted(
+            key
+            for key in set(before) | set(now)
+            if before.get(key) != now.get(key)
+        )
+        if changed:
+            differences = ", ".join(
+                f"{key}: {before.get(key)!r} -> {now.get(key)!r}"
+                for key in changed
+            )
+            raise ValueError(
+                f"The run folder '{out}' holds a search with other settings "
+                f"({differences}). Pass overwrite=True to replace it, or "
+                "another `out`."
+            )
+    elif (out / PROJECT / "oracle.json").exists():
+        # (Distributed workers create `PROJECT` before the chief gets here,
+        # but only an oracle writes `oracle.json`.)
+        raise ValueError(
+            f"The run folder '{out}' holds a KerasTuner project but no "
+            f"{CONFIG}; it was not written by `tune`. Pass overwrite=True "
+            "to replace it, or another `out`."
+        )
+    out.mkdir(parents=True, exist_ok=True)
+
+
+def _versions() -> dict:
+    versions = {
+        "python": platform.python_version(),
+        "keras": keras.__version__,
+        "keras_backend": keras.backend.backend(),
+        "numpy": np.__version__,
+    }
+    for package in ("keras-tuner", "keras-cifar-blocks"):
+        try:
+            versions[package] = importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            versions[package] = None
+    return versions
+
+
+def _start_session(out, settings, command, queue, sizes) -> None:
+    path = out / CONFIG
+    config = (
+        json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    )
+    config.update(
+        settings=settings,
+        status="running",
+        documented_points=[name for name, _ in queue],
+        versions=_versions(),
+    )
+    if sizes is not None:
+        config["data"] = sizes
+    config.setdefault("sessions", []).append(
+        {
+            "started": time.strftime("%Y-%m-%dT%H:%M:%S"),
+            "command": command
+            or " ".join([Path(sys.executable).name, *sys.argv]),
+            "backend": keras.backend.backend(),
+            "seconds": None,
+        }
+    )
+    _write_json(path, config)
+
+
+# Data.
+
+
+def _load_data(data_dir, settings) -> dict:
+    from keras_cifar_blocks.datasets import load_cifar10
+    from keras_cifar_blocks.datasets import subset
+    from keras_cifar_blocks.datasets import train_validation_split
+
+    (x, y), _ = load_cifar10(data_dir)
+    if settings["subset"] is not None and settings["subset"] < len(x):
+        x, y = subset(x, y, settings["subset"], seed=settings["seed"])
+    (x_train, y_train), (x_val, y_val) = train_validation_split(
+        x, y, settings["val_split"], seed=settings["seed"]
+    )
+    return {
+        "x_train": x_train,
+        "y_train": y_train,
+        "x_val": x_val,
+        "y_val": y_val,
+    }
+
+
+# The tuner.
+
+
+def _make_tuner(hypermodel, settings, fixed_hp, out, overwrite):
+    common = {
+        "hypermodel": hypermodel,
+        "objective": OBJECTIVE,
+        "seed": settings["seed"],
+        "hyperparameters": fixed_hp,
+        "directory": str(out),
+        "project_name": PROJECT,
+        "overwrite": overwrite,
+        # Documented points and random draws are checked before they run,
+        # so failures are real errors: stop after a few in a row.
+        "max_consecutive_failed_trials": 3,
+    }
+    if settings["tuner"] == "hyperband":
+        return keras_tuner.Hyperband(
+            max_epochs=settings["epochs"],
+            factor=settings["factor"],
+            hyperband_iterations=settings["hyperband_iterations"],
+            **common,
+        )
+    tuner_class = (
+        keras_tuner.RandomSearch
+        if settings["tuner"] == "random"
+        else keras_tuner.BayesianOptimization
+    )
+    return tuner_class(max_trials=settings["max_trials"], **common)
+
+
+def _enqueue_documented(search_tuner, hypermodel):
+    if not isinstance(search_tuner.oracle, keras_tuner.Oracle):
+        return []  # a worker: the chief schedules the points
+    space = search_tuner.oracle.get_space()
+    points = {}
+    for name, values in hypermodel.documented_points().items():
+        try:
+            base.check_values(space, values, name)
+        except ValueError:
+            continue  # outside the space `fixed` narrowed
+        points[name] = values
+    return enqueue_points(search_tuner, points)
+
+
+# Results.
+
+
+def _evaluate(search_tuner, hypermodel, data_dir, settings):
+    from keras_cifar_blocks.datasets import load_cifar10
+    from keras_cifar_blocks.datasets import subset
+
+    best = search_tuner.oracle.get_best_trials(1)
+    if not best or best[0].status != "COMPLETED":
+        return None
+    _, (x_test, y_test) = load_cifar10(data_dir)
+    if settings["test_subset"] is not None and settings["test_subset"] < len(
+        x_test
+    ):
+        x_test, y_test = subset(
+            x_test, y_test, settings["test_subset"], seed=settings["seed"]
+        )
+    with warnings.catch_warnings():
+        # The checkpoint holds the optimizer's state, which an evaluation
+        # does not need; Keras says so when the weights are loaded.
+        warnings.filterwarnings(
+            "ignore", message="Skipping variable loading for optimizer"
+        )
+        model = search_tuner.get_best_models(1)[0]
+    loss, accuracy = model.evaluate(
+        hypermodel.preprocess(best[0].hyperparameters, x_test),
+        y_test,
+        batch_size=settings["batch_size"],
+        verbose=0,
+    )
+    return {
+        "trial_id": best[0].trial_id,
+        "test_accuracy": float(accuracy),
+        "test_loss": float(loss),
+        "test_images": int(len(x_test)),
+        "parameters": int(model.count_params()),
+    }
+
+
+def trial_records(oracle, queue=()) -> list[dict]:
+    """One dict per trial of an oracle, in the order trials started.
+
+    Args:
+        oracle: a KerasTuner oracle, e.g. `tuner.oracle`.
+        queue: the `(name, values)` pairs `enqueue_points` returned; trials
+            with those values get `"point"` set to the name.
+
+    Returns:
+        A list of dicts with `trial_id`, `status`, `score` (best
+        validation accuracy, `None` unless completed), `best_epoch`,
+        `epochs` (the last epoch trained to), `initial_epoch`,
+        `continues` (the trial a Hyperband round continues, or `None`),
+        `point` (a documented name or `None`) and `values`.
+    """
+    names = [(name, values) for name, values in queue]
+    records = []
+    for trial in sorted(oracle.trials.values(), key=lambda t: int(t.trial_id)):
+        values = point_values(trial)
+        raw = trial.hyperparameters.values
+        point = next((name for name, v in names if v == values), None)
+        records.append(
+            {
+                "trial_id": trial.trial_id,
+                "status": trial.status,
+                "score": (
+                    float(trial.score)
+                    if trial.status == "COMPLETED" and trial.score is not None
+                    else None
+                ),
+                "best_epoch": trial.best_step,
+                "epochs": raw.get("tuner/epochs"),
+                "initial_epoch": raw.get("tuner/initial_epoch", 0),
+                "continues": raw.get("tuner/trial_id"),
+                "point": point,
+                "values": values,
+            }
+        )
+    return records
+
+
+def _best(records, point_only=False):
+    completed = [
+        r
+        for r in records
+        if r["score"] is not None and (r["point"] or not point_only)
+    ]
+    return max(completed, key=lambda r: r["score"], default=None)
+
+
+def _write_results(out, search_tuner, queue, settings, command, seconds, test):
+    records = trial_records(search_tuner.oracle, queue)
+    for record in records:
+        if record["epochs"] is None:
+            record["epochs"] = settings["epochs"]
+    best = _best(records)
+    best_point = _best(records, point_only=True)
+    summary = {
+        "objective": OBJECTIVE,
+        "best": best,
+        "best_documented": best_point,
+        "best_at_least_best_documented": (
+            None
+            if best is None or best_point is None
+            else best["score"] >= best_point["score"]
+        ),
+        "trials": len(records),
+        "completed": sum(r["status"] == "COMPLETED" for r in records),
+        "test": test,
+    }
+    _write_json(out / TRIALS, records)
+    _write_json(out / BEST, summary)
+    config = json.loads((out / CONFIG).read_text(encoding="utf-8"))
+    config["status"] = "complete"
+    config["sessions"][-1]["seconds"] = round(seconds, 1)
+    _write_json(out / CONFIG, config)
+    (out / RESULTS).write_text(
+        results_markdown(config, records, summary, command), encoding="utf-8"
+    )
+    plot_trials(records, out / PLOT, title=f"{settings['space']} search")
+
+
+def _format_values(values) -> str:
+    return ", ".join(
+        f"{key}={value:.4g}" if isinstance(value, float) else f"{key}={value}"
+        for key, value in values.items()
+    )
+
+
+def results_markdown(config, records, summary, command=None) -> str:
+    """The `results.md` of a run folder: settings and the trials table."""
+    settings = config["settings"]
+    sessions = config.get("sessions", [])
+    lines = [
+        f"# Search: {settings['space']} with {settings['tuner']}",
+        "",
+    ]
+    shown = command or (sessions[-1]["command"] if sessions else None)
+    if shown:
+        lines += ["Command:", "", "```bash", shown, "```", ""]
+    data = config.get("data")
+    if data:
+        lines.append(
+            f"Data: CIFAR-10, {data['train']} training and "
+            f"{data['validation']} validation images (stratified split of "
+            "the training set); trials are scored on validation accuracy."
+        )
+    lines.append(
+        "Settings: "
+        + ", ".join(
+            f"{k}={v}"
+            for k, v in settings.items()
+            if k not in ("space", "tuner", "verbose") and v not in (None, {})
+        )
+        + "."
+    )
+    seconds = sum(s["seconds"] or 0 for s in sessions)
+    lines.append(
+        f"Time: {seconds:.0f} s of search on the "
+        f"{config['versions']['keras_backend']} backend "
+        f"(keras {config['versions']['keras']}, keras-tuner "
+        f"{config['versions']['keras-tuner']})."
+    )
+    lines.append("")
+    best, point = summary["best"], summary["best_documented"]
+    if best:
+        lines.append(
+            f"Best: trial {best['trial_id']}"
+            + (f" ({best['point']})" if best["point"] else "")
+            + f", validation accuracy {best['score']:.4f}."
+        )
+    if point:
+        lines.append(
+            f"Best documented point: {point['point']} (trial "
+            f"{point['trial_id']}), validation accuracy {point['score']:.4f}."
+        )
+    if summary["test"]:
+        test = summary["test"]
+        lines.append(
+            f"Test accuracy of the best model (trial {test['trial_id']}, "
+            f"{test['parameters']:,} parameters, {test['test_images']} test "
+            f"images, evaluated once): {test['test_accuracy']:.4f}."
+        )
+    lines += [
+        "",
+        "| Rank | Trial | Documented | Val. accuracy | Epochs | Status | "
+        "Hyperparameters |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    ranked = sorted(
+        records,
+        key=lambda r: (r["score"] is None, -(r["score"] or 0.0)),
+    )
+    for rank, r in enumerate(ranked, start=1):
+        epochs = (
+            f"{r['initial_epoch']}-{r['epochs']} (from {r['continues']})"
+            if r["continues"]
+            else str(r["epochs"])
+        )
+        score = "-" if r["score"] is None else f"{r['score']:.4f}"
+        lines.append(
+            f"| {rank} | {r['trial_id']} | {r['point'] or ''} | {score} | "
+            f"{epochs} | {r['status']} | {_format_values(r['values'])} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def plot_trials(records, path, title="search"):
+    """Plots validation accuracy per trial; documented points are marked.
+
+    Args:
+        records: `trial_records(...)`.
+        path: the PNG file to write.
+        title: the figure's title.
+
+    Returns:
+        `path`.
+    """
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(8, 4.5), layout="constrained")
+    axes = figure.add_subplot()
+    done = [r for r in records if r["score"] is not None]
+    order = {r["trial_id"]: i for i, r in enumerate(records)}
+    epochs = [r["epochs"] or 1 for r in done]
+    biggest = max(epochs, default=1)
+    sizes = [20 + 60 * e / biggest for e in epochs]
+    points = [r for r in done if r["point"]]
+    others = [r for r in done if not r["point"]]
+    for group, color, label in (
+        (others, "tab:blue", "explored"),
+        (points, "tab:orange", "documented point"),
+    ):
+        if group:
+            axes.scatter(
+                [order[r["trial_id"]] for r in group],
+                [r["score"] for r in group],
+                s=[sizes[done.index(r)] for r in group],
+                color=color,
+                label=label,
+                zorder=3,
+            )
+    for r in points:
+        axes.annotate(
+            r["point"],
+            (order[r["trial_id"]], r["score"]),
+            textcoords="offset points",
+            xytext=(3, 3),
+            fontsize=7,
+            rotation=30,
+        )
+    best_so_far, best = [], -math.inf
+    for r in records:
+        if r["score"] is not None:
+            best = max(best, r["score"])
+        best_so_far.append(best if best > -math.inf else None)
+    xs = [i for i, v in enumerate(best_so_far) if v is not None]
+    axes.step(
+        xs,
+        [best_so_far[i] for i in xs],
+        where="post",
+        color="tab:green",
+        label="best so far",
+    )
+    axes.margins(y=0.15)
+    axes.set_xlabel("trial (in order of start; marker size: epochs)")
+    axes.set_ylabel("validation accuracy")
+    axes.set_title(title)
+    axes.grid(alpha=0.3)
+    axes.legend(loc="lower right", fontsize=8)
+    figure.savefig(path, dpi=120)
+    return Path(path)
