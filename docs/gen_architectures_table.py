@@ -58,10 +58,15 @@ def render_table() -> str:
             f"| {_parameters(entry)} "
             f"| {entry.documented_parameters or '-'} "
             f"| {_accuracy(recipe.accuracy)} "
-            f"| `{recipe.source.seed}`, {recipe.source.sections[0]} "
+            f"| {_seed(recipe.source)}, {recipe.source.sections[0]} "
             f"| {overrides} |"
         )
     return "\n".join(lines)
+
+
+def _seed(source) -> str:
+    """The seed report's file name, or what a recipe comes from instead."""
+    return f"`{source.seed}`" if source.seed else "this package"
 
 
 def _recipe_line(recipe) -> str:
@@ -81,6 +86,10 @@ def _recipe_line(recipe) -> str:
     parts.append(f"augmentation {recipe.augmentation or 'none'}")
     parts.append(f"input {recipe.input_normalization}")
     parts.append(recipe.loss)
+    if recipe.label_smoothing:
+        parts.append(f"label smoothing {recipe.label_smoothing:g}")
+    if recipe.test_time_augmentation:
+        parts.append(f"test-time augmentation {recipe.test_time_augmentation}")
     return "; ".join(parts)
 
 
@@ -100,7 +109,7 @@ def render_choices() -> str:
             "",
             f"Recipe: {_recipe_line(recipe)}.",
             "",
-            f"Source: {recipe.source} (`{recipe.source.seed}`).",
+            f"Source: {recipe.source} ({_seed(recipe.source)}).",
             "",
         ]
         accuracies = "; ".join(

@@ -13,6 +13,7 @@ from keras_cifar_blocks.architectures.recipes import PiecewiseConstantByEpoch
 from keras_cifar_blocks.architectures.recipes import Recipe
 from keras_cifar_blocks.architectures.recipes import Source
 from keras_cifar_blocks.architectures.recipes import Sweep
+from keras_cifar_blocks.architectures.recipes import WarmupCosineDecayByEpoch
 from keras_cifar_blocks.architectures.registry import Architecture
 from keras_cifar_blocks.architectures.registry import build
 from keras_cifar_blocks.architectures.registry import get_architecture
@@ -32,6 +33,7 @@ __all__ = [
     "EarlyStoppingRule",
     "InverseTimeDecayByStep",
     "PiecewiseConstantByEpoch",
+    "WarmupCosineDecayByEpoch",
     "Recipe",
     "Source",
     "Sweep",

@@ -44,6 +44,9 @@ INPUT_NORMALIZATIONS = {
     ),
 }
 
+# What the test accuracy averages over, besides each image itself.
+TEST_TIME_AUGMENTATIONS = ("flip",)
+
 # Which data a documented accuracy was measured on.
 SPLITS = ("test", "validation", "unstated")
 
@@ -116,18 +119,21 @@ class Source:
 
     Attributes:
         seed: file name of the seed report in `shared/seeds/`, e.g.
-            `"003_9b08b6f72382b430.txt"`.
+            `"003_9b08b6f72382b430.txt"`, or `None` for a recipe of this
+            package that no seed report documents (`fast_cifar`): the
+            citation then says where it comes from.
         sections: headings (or table captions) of the report, as the
             report writes them, that document the model and its training.
         citation: short citation of the report.
     """
 
-    seed: str
+    seed: str | None
     sections: tuple[str, ...]
     citation: str
 
     def __post_init__(self):
-        _check_str("seed", self.seed)
+        if self.seed is not None:
+            _check_str("seed", self.seed)
         _set(self, "sections", _check_strings("sections", self.sections))
         if not self.sections:
             raise ValueError(
@@ -220,9 +226,9 @@ class PiecewiseConstantByEpoch:
         )
         return f"{steps}, then {self.values[-1]:g}"
 
-    def build(self, learning_rate, steps_per_epoch):
+    def build(self, learning_rate, steps_per_epoch, epochs=None):
         """The Keras schedule, with epoch boundaries converted to steps."""
-        del learning_rate  # values[0] is the initial learning rate.
+        del learning_rate, epochs  # values[0] is the initial rate.
         # Keras keeps values[i] while step <= boundaries[i], and the
         # optimizer counts steps from 0, so epoch e starts at step
         # e * steps_per_epoch: the boundary is the step before.
@@ -254,11 +260,80 @@ class InverseTimeDecayByStep:
     def __str__(self) -> str:
         return f"lr / (1 + {self.decay_rate:g} * step)"
 
-    def build(self, learning_rate, steps_per_epoch=None):
+    def build(self, learning_rate, steps_per_epoch=None, epochs=None):
         """The Keras schedule."""
-        del steps_per_epoch  # The decay counts steps, not epochs.
+        del steps_per_epoch, epochs  # The decay counts steps only.
         return keras.optimizers.schedules.InverseTimeDecay(
             learning_rate, decay_steps=1, decay_rate=self.decay_rate
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class WarmupCosineDecayByEpoch:
+    """A one-cycle learning rate: linear warm-up, then cosine decay.
+
+    Over the first `warmup_epochs` the learning rate rises linearly from
+    `start_fraction * learning_rate` to the recipe's `learning_rate`, then
+    falls along a cosine to `final_fraction * learning_rate` at the last
+    step of the run. The run's length (epochs times steps per epoch) sets
+    the shape, so a run with fewer epochs gets the whole cycle, shorter.
+    It is `keras.optimizers.schedules.CosineDecay` with a warm-up.
+
+    Attributes:
+        warmup_epochs: float >= 0, the warm-up, in epochs (may be a
+            fraction of one).
+        start_fraction: float in (0, 1], the first step's learning rate
+            as a fraction of the peak. Defaults to `0.1`.
+        final_fraction: float in [0, 1), the last step's learning rate as
+            a fraction of the peak. Defaults to `0.0`.
+    """
+
+    warmup_epochs: float
+    start_fraction: float = 0.1
+    final_fraction: float = 0.0
+
+    needs_steps_per_epoch = True
+
+    def __post_init__(self):
+        if (
+            isinstance(self.warmup_epochs, bool)
+            or not isinstance(self.warmup_epochs, (int, float))
+            or self.warmup_epochs < 0
+        ):
+            raise ValueError(
+                "Invalid value for argument `warmup_epochs`. Expected a "
+                f"number >= 0. Received warmup_epochs={self.warmup_epochs!r}"
+            )
+        if (
+            isinstance(self.start_fraction, bool)
+            or not isinstance(self.start_fraction, (int, float))
+            or not 0.0 < self.start_fraction <= 1.0
+        ):
+            raise ValueError(
+                "Invalid value for argument `start_fraction`. Expected a "
+                "float in (0, 1]. Received "
+                f"start_fraction={self.start_fraction!r}"
+            )
+        check.rate("final_fraction", self.final_fraction)
+
+    def __str__(self) -> str:
+        return (
+            f"linear warm-up from {self.start_fraction:g}x over "
+            f"{self.warmup_epochs:g} epoch(s), then cosine decay to "
+            f"{self.final_fraction:g}x"
+        )
+
+    def build(self, learning_rate, steps_per_epoch, epochs):
+        """The Keras schedule for a run of `epochs` epochs."""
+        check.positive_int("epochs", epochs)
+        total = epochs * steps_per_epoch
+        warmup = min(round(self.warmup_epochs * steps_per_epoch), total - 1)
+        return keras.optimizers.schedules.CosineDecay(
+            initial_learning_rate=self.start_fraction * learning_rate,
+            decay_steps=total - warmup,
+            alpha=self.final_fraction,
+            warmup_target=learning_rate,
+            warmup_steps=warmup,
         )
 
 
@@ -315,8 +390,9 @@ class Recipe:
         optimizer_options: other optimizer arguments, e.g.
             `{"momentum": 0.9}`; each must be an argument of the Keras
             optimizer. Defaults to none.
-        schedule: `None` (constant learning rate),
-            a `PiecewiseConstantByEpoch` or an `InverseTimeDecayByStep`.
+        schedule: `None` (constant learning rate), a
+            `PiecewiseConstantByEpoch`, an `InverseTimeDecayByStep` or a
+            `WarmupCosineDecayByEpoch`.
         early_stopping: an `EarlyStoppingRule`, or `None`.
         augmentation: name of a `keras_cifar_blocks.augmentation` preset
             (e.g. `"li2018"`), or `None`.
@@ -325,6 +401,11 @@ class Recipe:
         sweeps: tables of runs the report compares (`Sweep`).
         notes: every choice made where the report leaves a detail open,
             each with its reason.
+        label_smoothing: float in [0, 1): the training loss's label
+            smoothing (labels become one-hot). Defaults to `0.0`.
+        test_time_augmentation: `None`, or `"flip"`: the test accuracy
+            averages the predictions of each image and its mirror image
+            (see `keras_cifar_blocks.training.predict_with_flip`).
 
     Example:
 
@@ -351,12 +432,19 @@ class Recipe:
     accuracy: Accuracy
     source: Source
     optimizer_options: tuple = ()
-    schedule: PiecewiseConstantByEpoch | InverseTimeDecayByStep | None = None
+    schedule: (
+        PiecewiseConstantByEpoch
+        | InverseTimeDecayByStep
+        | WarmupCosineDecayByEpoch
+        | None
+    ) = None
     early_stopping: EarlyStoppingRule | None = None
     augmentation: str | None = None
     other_accuracies: tuple[Accuracy, ...] = ()
     sweeps: tuple[Sweep, ...] = ()
     notes: tuple[str, ...] = ()
+    label_smoothing: float = 0.0
+    test_time_augmentation: str | None = None
 
     def __post_init__(self):
         _check_str("name", self.name)
@@ -391,7 +479,11 @@ class Recipe:
             _check_type(
                 "schedule",
                 self.schedule,
-                (PiecewiseConstantByEpoch, InverseTimeDecayByStep),
+                (
+                    PiecewiseConstantByEpoch,
+                    InverseTimeDecayByStep,
+                    WarmupCosineDecayByEpoch,
+                ),
             )
             if isinstance(self.schedule, PiecewiseConstantByEpoch) and (
                 self.schedule.values[0] != self.learning_rate
@@ -416,6 +508,13 @@ class Recipe:
         )
         _set(self, "sweeps", _check_tuple_of("sweeps", self.sweeps, Sweep))
         _set(self, "notes", _check_strings("notes", self.notes))
+        check.rate("label_smoothing", self.label_smoothing)
+        if self.test_time_augmentation is not None:
+            check.one_of(
+                "test_time_augmentation",
+                self.test_time_augmentation,
+                TEST_TIME_AUGMENTATIONS,
+            )
 
     @property
     def num_classes(self) -> int:
@@ -452,7 +551,9 @@ class Recipe:
                     "recipe.steps_per_epoch(50_000)."
                 )
             check.positive_int("steps_per_epoch", steps_per_epoch)
-        return self.schedule.build(self.learning_rate, steps_per_epoch)
+        return self.schedule.build(
+            self.learning_rate, steps_per_epoch, self.epochs
+        )
 
     def learning_rate_at(self, epoch: int, steps_per_epoch: int) -> float:
         """The learning rate of the first step of `epoch` (from 0)."""

@@ -4,7 +4,8 @@
 this package's blocks; `recipe(name)` returns how the report trained it
 (a `Recipe`); `names()` lists them. Each model family lives in its own
 module (`li2018`, `zagoruyko2016`, `schnack2022`, `donzella`, `ntua`,
-`badzioch2024`), which declares its `ARCHITECTURES`.
+`badzioch2024`, and this package's own `fast_cifar`), which declares its
+`ARCHITECTURES`.
 
 Example:
 
@@ -46,6 +47,7 @@ FAMILIES = (
     "donzella",
     "ntua",
     "badzioch2024",
+    "fast_cifar",
 )
 
 # Builder arguments the registry sets itself; never overrides.
@@ -176,7 +178,7 @@ def names() -> list[str]:
 
     >>> from keras_cifar_blocks.architectures import names
     >>> len(names()), "wrn_28_10" in names()
-    (17, True)
+    (18, True)
     """
     return list(_registry())
 

@@ -9,6 +9,9 @@
 - `evaluate(run_dir)`: test accuracy and loss, per-class precision,
   recall and F1, the confusion matrix (`metrics.json`), plots and
   `report.md`, which puts the test accuracy beside the documented one.
+- `predict_with_flip(model, images)`: test-time augmentation, the mean
+  prediction of each image and its mirror image (recipes with
+  `test_time_augmentation="flip"` are evaluated with it).
 - `confusion_matrix`, `classification_metrics`, `cross_entropy`: the
   metrics, in NumPy.
 
@@ -20,6 +23,7 @@ from keras_cifar_blocks.training.evaluation import evaluate
 from keras_cifar_blocks.training.metrics import classification_metrics
 from keras_cifar_blocks.training.metrics import confusion_matrix
 from keras_cifar_blocks.training.metrics import cross_entropy
+from keras_cifar_blocks.training.test_time_augmentation import predict_with_flip
 from keras_cifar_blocks.training.training_loop import train
 
 __all__ = [
@@ -27,5 +31,6 @@ __all__ = [
     "confusion_matrix",
     "cross_entropy",
     "evaluate",
+    "predict_with_flip",
     "train",
 ]

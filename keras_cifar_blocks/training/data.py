@@ -7,6 +7,7 @@ The arrays depend only on the settings stored in `config.json`
 
 import dataclasses
 
+import keras
 import numpy as np
 
 from keras_cifar_blocks import datasets
@@ -123,6 +124,33 @@ def mixes_labels(augmentation) -> bool:
     )
 
 
+def recipe_loss(recipe, augmentation=None):
+    """The labels and the loss a recipe trains with.
+
+    Label smoothing and augmentations that mix labels (`CutMix`, `MixUp`)
+    need one-hot labels, and so does a categorical loss.
+
+    Args:
+        recipe: a `Recipe`.
+        augmentation: the augmentation pipeline of the run, or `None`.
+
+    Returns:
+        `(one_hot, loss)`: whether the labels are one-hot, and the loss to
+        compile with (a name, or a `keras.losses.CategoricalCrossentropy`
+        with the recipe's label smoothing).
+    """
+    one_hot = (
+        recipe.loss == "categorical_crossentropy"
+        or recipe.label_smoothing > 0
+        or (augmentation is not None and mixes_labels(augmentation))
+    )
+    if recipe.label_smoothing:
+        return one_hot, keras.losses.CategoricalCrossentropy(
+            label_smoothing=recipe.label_smoothing
+        )
+    return one_hot, "categorical_crossentropy" if one_hot else recipe.loss
+
+
 def make_training_datasets(
     data: RunData,
     *,
@@ -176,11 +204,50 @@ def make_training_datasets(
     >>> tuple(images.shape), float(images.numpy().max()), labels.numpy()[0]
     ((4, 32, 32, 3), 1.0, array([1., 0., 0.], dtype=float32))
     """
-    num_classes = len(data.class_names)
-    y_train, y_val = data.y_train, data.y_val
+    train_ds = training_dataset(
+        data.x_train,
+        data.y_train,
+        num_classes=len(data.class_names),
+        batch_size=batch_size,
+        shuffle=shuffle,
+        seed=seed,
+        normalization=normalization,
+        augmentation=augmentation,
+        one_hot=one_hot,
+    )
+    y_val = data.y_val
     if one_hot:
-        y_train = np.eye(num_classes, dtype="float32")[y_train]
-        y_val = np.eye(num_classes, dtype="float32")[y_val]
+        y_val = np.eye(len(data.class_names), dtype="float32")[y_val]
+    val_ds = datasets.make_dataset(
+        data.x_val, y_val, batch_size=batch_size, augment=normalization.layer()
+    )
+    return train_ds, val_ds
+
+
+def training_dataset(
+    images,
+    labels,
+    *,
+    num_classes: int,
+    batch_size: int,
+    shuffle: bool,
+    seed: int,
+    normalization,
+    augmentation=None,
+    one_hot: bool = False,
+):
+    """The `tf.data` training input of `make_training_datasets`, alone.
+
+    For training on a whole training set, without a validation split
+    (e.g. `benchmarks/time_to_accuracy.py`). The arguments are those of
+    `make_training_datasets`, with the images and integer labels given
+    directly and `num_classes` for the one-hot labels.
+
+    Returns:
+        A `tf.data.Dataset` of `(images, labels)` batches.
+    """
+    if one_hot:
+        labels = np.eye(num_classes, dtype="float32")[labels]
     elif augmentation is not None and mixes_labels(augmentation):
         raise ValueError(
             "An augmentation that mixes labels (CutMix, MixUp) needs "
@@ -202,16 +269,12 @@ def make_training_datasets(
         def augment(images):
             return rescale(augmentation(images))
 
-    train_ds = datasets.make_dataset(
-        data.x_train,
-        y_train,
+    return datasets.make_dataset(
+        images,
+        labels,
         batch_size=batch_size,
         shuffle=shuffle,
         seed=seed,
         augment=augment,
         augment_labels=augment_labels,
     )
-    val_ds = datasets.make_dataset(
-        data.x_val, y_val, batch_size=batch_size, augment=rescale
-    )
-    return train_ds, val_ds

@@ -18,6 +18,7 @@ from keras_cifar_blocks.training.plots import plot_learning_curves
 from keras_cifar_blocks.training.plots import plot_misclassified
 from keras_cifar_blocks.training.reports import best_epoch
 from keras_cifar_blocks.training.reports import write_report
+from keras_cifar_blocks.training.test_time_augmentation import predict
 
 PREDICT_BATCH_SIZE = 256
 
@@ -100,12 +101,15 @@ def evaluate_model(run_dir, model, x_test, y_test, verbose="auto") -> dict:
     normalization = InputNormalization.from_config(
         config["data"]["normalization"]
     )
-    probabilities = model.predict(
+    # Runs recorded before recipes had test-time augmentation have none.
+    views = config["recipe"].get("test_time_augmentation")
+    probabilities = predict(
+        model,
         normalization.apply(x_test),
+        test_time_augmentation=views,
         batch_size=PREDICT_BATCH_SIZE,
         verbose=verbose,
     )
-    probabilities = np.asarray(keras.ops.convert_to_numpy(probabilities))
     y_true = np.asarray(y_test).reshape(-1).astype("int64")
     y_pred = probabilities.argmax(axis=1)
     confusion = confusion_matrix(y_true, y_pred, len(class_names))
@@ -118,6 +122,7 @@ def evaluate_model(run_dir, model, x_test, y_test, verbose="auto") -> dict:
         "test_size": scores["total"],
         "test_accuracy": scores["accuracy"],
         "test_loss": cross_entropy(y_true, probabilities),
+        "test_time_augmentation": views,
         "macro_avg": scores["macro_avg"],
         "per_class": scores["per_class"],
         "class_names": class_names,

@@ -133,8 +133,8 @@ def format_report(config: dict, history: dict, metrics: dict) -> str:
         f"{DATASET_TITLES[documented['dataset']]} {documented['split']} "
         "set |",
         "",
-        f"Source: {source['citation']}; {'; '.join(source['sections'])} "
-        f"(seed report `{source['seed']}`).",
+        f"Source: {source['citation']}; {'; '.join(source['sections'])}"
+        + (f" (seed report `{source['seed']}`)." if source["seed"] else "."),
     ]
     if documented.get("note"):
         lines += ["", f"Note on the documented accuracy: {documented['note']}"]

@@ -15,7 +15,7 @@ from keras_cifar_blocks.training import distribution
 from keras_cifar_blocks.training import run_dir as files
 from keras_cifar_blocks.training.data import load_run_data
 from keras_cifar_blocks.training.data import make_training_datasets
-from keras_cifar_blocks.training.data import mixes_labels
+from keras_cifar_blocks.training.data import recipe_loss
 from keras_cifar_blocks.training.evaluation import evaluate_model
 from keras_cifar_blocks.training.normalization import InputNormalization
 from keras_cifar_blocks.training.reports import best_epoch
@@ -337,9 +337,7 @@ def train(
         pipeline = augmentation_preset(
             recipe.augmentation, seed=settings["seed"]
         )
-    one_hot = recipe.loss == "categorical_crossentropy" or (
-        pipeline is not None and mixes_labels(pipeline)
-    )
+    one_hot, loss_function = recipe_loss(recipe, pipeline)
     loss = "categorical_crossentropy" if one_hot else recipe.loss
     effective = dataclasses.replace(
         recipe, epochs=settings["epochs"], batch_size=settings["batch_size"]
@@ -373,7 +371,7 @@ def train(
         model = entry.build(**settings["overrides"])
         model.compile(
             optimizer=effective.make_optimizer(steps_per_epoch),
-            loss=loss,
+            loss=loss_function,
             metrics=["accuracy"],
         )
         now = _now()
@@ -392,6 +390,7 @@ def train(
             "recipe": files.recipe_as_dict(recipe),
             "training": {
                 "loss": loss,
+                "label_smoothing": recipe.label_smoothing,
                 "one_hot_labels": one_hot,
                 "augmentation": recipe.augmentation if pipeline else None,
                 "early_stopping": _early_stopping_config(recipe),

@@ -11,6 +11,7 @@ from keras_cifar_blocks.architectures import recipe
 from keras_cifar_blocks.layers import ConvBNPoolDropout
 from keras_cifar_blocks.layers import TransferAdapter
 from keras_cifar_blocks.layers import WideResidualBlock
+from keras_cifar_blocks.training.data import recipe_loss
 from tests.testing import to_numpy
 
 NAMES = [
@@ -31,6 +32,7 @@ NAMES = [
     "ntua_resnet",
     "ntua_densenet",
     "badzioch2024_mobilenet_v2",
+    "fast_cifar",
 ]
 TRANSFER = [
     "donzella_inception_resnet_v2",
@@ -58,8 +60,14 @@ BIG = {
     "ntua_densenet",
     "badzioch2024_mobilenet_v2",
 }
-# Adam + integer labels; RMSprop + inverse-time decay, BatchNorm, L2.
-FIT_ON_JAX = {"li2018_model1", "ntua_simple_cnn", "li2018_model3_1"}
+# Adam + integer labels; RMSprop + inverse-time decay, BatchNorm, L2;
+# Nesterov SGD with weight decay, warm-up and cosine decay, label smoothing.
+FIT_ON_JAX = {
+    "li2018_model1",
+    "ntua_simple_cnn",
+    "li2018_model3_1",
+    "fast_cifar",
+}
 
 
 slow_on_jax = pytest.mark.slow if JAX else (lambda test: test)
@@ -97,6 +105,7 @@ PARAMETERS = {
     "ntua_resnet": (23_792_612, 204_900),
     "ntua_densenet": (7_140_004, 102_500),
     "badzioch2024_mobilenet_v2": (2_588_490, 1_055_946),
+    "fast_cifar": (1_975_168, 1_972_816),
 }
 
 # Layers that augment; no registry model may contain one.
@@ -535,7 +544,8 @@ def _batch(name, model, subset):
     x = x.astype("float32")
     if r.input_normalization != "raw":
         x /= 255.0
-    if r.loss == "categorical_crossentropy":
+    one_hot, _ = recipe_loss(r)
+    if one_hot:
         y = keras.utils.to_categorical(y, model.output_shape[-1])
     return x, y
 
@@ -550,7 +560,7 @@ def test_one_epoch_on_real_cifar10_with_the_recipe(name, cifar10_subset):
     r = recipe(name)
     model.compile(
         optimizer=r.make_optimizer(steps_per_epoch=10),
-        loss=r.loss,
+        loss=recipe_loss(r)[1],
         metrics=["accuracy"],
         # For one step, tracing a tf.function costs several times the
         # step (graph-mode fits of our blocks run in tests/layers). JAX
@@ -568,7 +578,11 @@ def test_one_epoch_on_real_cifar10_with_the_recipe(name, cifar10_subset):
 
 
 @pytest.mark.parametrize(
-    "name", _slow_on_jax(["donzella_cnn", "schnack2022"], {"schnack2022"})
+    "name",
+    _slow_on_jax(
+        ["donzella_cnn", "schnack2022", "fast_cifar"],
+        {"schnack2022", "fast_cifar"},
+    ),
 )
 def test_save_and_load_with_safe_mode(name, tmp_path, cifar10_subset):
     model = build(name)

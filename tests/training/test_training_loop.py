@@ -280,3 +280,55 @@ def test_recipe_with_augmentation_categorical_loss_and_standardization(
     metrics = files.read_json(run / files.METRICS)
     assert metrics["test_size"] == 100
     assert "Augmentation: donzella" in (run / files.REPORT).read_text()
+
+
+# About 30 s under JAX (compiling the train, test and predict steps of a
+# 2M-parameter model); tests/architectures fit fast_cifar under JAX in CI.
+@(pytest.mark.slow if keras.backend.backend() == "jax" else lambda f: f)
+def test_fast_cifar_trains_with_label_smoothing_and_flip_averaging(
+    cifar10_dir, tmp_path
+):
+    """fast_cifar: Nesterov SGD with the warm-up/cosine schedule, label
+    smoothing (one-hot labels), cifar_standard in tf.data, and a test
+    accuracy averaged over each image and its mirror image."""
+    run = train(
+        "fast_cifar",
+        epochs=2,
+        batch_size=100,
+        subset=500,
+        test_subset=200,
+        data_dir=cifar10_dir,
+        out=tmp_path / "run",
+        verbose=0,
+    )
+    config = files.read_json(run / files.CONFIG)
+    training = config["training"]
+    assert training["loss"] == "categorical_crossentropy"
+    assert training["label_smoothing"] == 0.2
+    assert training["one_hot_labels"] is True
+    assert training["augmentation"] == "cifar_standard"
+    assert config["recipe"]["schedule"]["type"] == "WarmupCosineDecayByEpoch"
+    assert config["recipe"]["test_time_augmentation"] == "flip"
+    history = files.read_json(run / files.HISTORY)
+    # One warm-up epoch of 5 steps to the peak, then the cosine down to 0
+    # at the last step: the second epoch's last rate is near 0.
+    rates = history["learning_rate"]
+    assert rates[0] == pytest.approx(0.2, rel=1e-3)
+    assert rates[1] < 0.02
+    metrics = files.read_json(run / files.METRICS)
+    assert metrics["test_time_augmentation"] == "flip"
+    assert metrics["test_size"] == 200
+    assert 0.0 <= metrics["test_accuracy"] <= 1.0
+    # The flip-averaged probabilities are what metrics.json scores.
+    model = keras.saving.load_model(run / files.MODEL)
+    from keras_cifar_blocks.training import predict_with_flip
+    from keras_cifar_blocks.training.data import load_test_data
+    from keras_cifar_blocks.training.normalization import InputNormalization
+
+    x_test, y_test = load_test_data("cifar10", cifar10_dir, 200, 0)
+    normalization = InputNormalization.from_config(
+        config["data"]["normalization"]
+    )
+    probabilities = predict_with_flip(model, normalization.apply(x_test))
+    accuracy = float(np.mean(probabilities.argmax(1) == y_test.reshape(-1)))
+    assert metrics["test_accuracy"] == pytest.approx(accuracy, abs=1 / 200)
