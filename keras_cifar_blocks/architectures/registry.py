@@ -128,7 +128,7 @@ class Architecture:
         if num_classes is None:
             num_classes = self.num_classes
         check.positive_int("num_classes", num_classes)
-        input_shape = _check_input_shape(input_shape)
+        input_shape = check.image_shape("input_shape", input_shape)
         return self.builder(
             num_classes,
             input_shape,
@@ -136,23 +136,6 @@ class Architecture:
             **dict(self.fixed),
             **overrides,
         )
-
-
-def _check_input_shape(input_shape) -> tuple[int, int, int]:
-    if (
-        not isinstance(input_shape, (tuple, list))
-        or len(input_shape) != 3
-        or any(
-            isinstance(d, bool) or not isinstance(d, int) or d <= 0
-            for d in input_shape
-        )
-    ):
-        raise ValueError(
-            "Invalid value for argument `input_shape`. Expected a tuple "
-            "`(height, width, channels)` of strictly positive integers. "
-            f"Received input_shape={input_shape!r}"
-        )
-    return tuple(input_shape)
 
 
 @functools.cache

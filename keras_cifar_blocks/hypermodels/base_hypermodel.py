@@ -53,24 +53,6 @@ def _invalid(name: str, expected: str, value) -> InvalidHyperparametersError:
     )
 
 
-def check_input_shape(input_shape) -> tuple[int, int, int]:
-    """`input_shape` as a tuple `(height, width, channels)` of ints > 0."""
-    if (
-        not isinstance(input_shape, (tuple, list))
-        or len(input_shape) != 3
-        or any(
-            isinstance(d, bool) or not isinstance(d, int) or d <= 0
-            for d in input_shape
-        )
-    ):
-        raise ValueError(
-            "Invalid value for argument `input_shape`. Expected a tuple "
-            "`(height, width, channels)` of strictly positive integers. "
-            f"Received input_shape={input_shape!r}"
-        )
-    return tuple(input_shape)
-
-
 def check_choices(name: str, values, allowed=None) -> tuple:
     """A non-empty tuple of distinct values, each in `allowed` if given."""
     if isinstance(values, (str, bytes)) or not isinstance(
@@ -376,7 +358,7 @@ class CifarHyperModel(keras_tuner.HyperModel):
     ):
         super().__init__(name=name, tunable=tunable)
         self.num_classes = check.positive_int("num_classes", num_classes)
-        self.input_shape = check_input_shape(input_shape)
+        self.input_shape = check.image_shape("input_shape", input_shape)
         self.optimizers = check_choices("optimizers", optimizers, OPTIMIZERS)
         self.learning_rate_range = check_learning_rate_range(
             learning_rate_range

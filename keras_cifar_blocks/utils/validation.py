@@ -99,3 +99,21 @@ def image_rank(layer_name: str, input_shape) -> None:
             f"`{layer_name}` expects 4D inputs of shape (batch, height, "
             f"width, channels). Received input_shape={tuple(input_shape)}"
         )
+
+
+def image_shape(name: str, value) -> tuple[int, int, int]:
+    """Return `value` as `(height, width, channels)` of ints > 0."""
+    if (
+        not isinstance(value, (tuple, list))
+        or len(value) != 3
+        or any(
+            isinstance(d, bool) or not isinstance(d, int) or d <= 0
+            for d in value
+        )
+    ):
+        raise ValueError(
+            f"Invalid value for argument `{name}`. Expected a tuple "
+            "`(height, width, channels)` of strictly positive integers. "
+            f"Received {name}={value!r}"
+        )
+    return tuple(value)
