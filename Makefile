@@ -2,6 +2,7 @@
 #   make demo   train a small model from our blocks on CIFAR-10, print accuracy
 #   make test   lint, docs build and the test suite under each Keras backend
 #   make docs   build the MkDocs site (strict) into site/
+#   make bench  every benchmark (make bench BENCH_ARGS=--quick: < 10 min)
 
 VENV ?= .venv
 PYTHON ?= python3
@@ -13,7 +14,7 @@ KCB_DATA_DIR ?= $(abspath ../shared/data)
 export KCB_DATA_DIR
 
 .PHONY: install demo test test-backends lint docs clean bench-deps \
-	bench-augmentation
+	bench-augmentation bench
 
 install: $(VENV)/.installed
 
@@ -57,6 +58,13 @@ bench-deps: install
 
 bench-augmentation: bench-deps
 	$(BIN)/python -m benchmarks.augmentation_throughput
+
+# All benchmarks in benchmarks/ (python -m benchmarks): backends, zero
+# overhead, Mish, machine limit, scaling, and the augmentation one when
+# `make bench-deps` has installed tf-keras. Results: benchmarks/results/.
+BENCH_ARGS ?=
+bench: install
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 clean:
 	rm -rf site .pytest_cache .ruff_cache

@@ -7,10 +7,12 @@ from timing, repeats and reports medians with spread, and writes a JSON
 `benchmarks/results/`.
 """
 
+import argparse
 import importlib.metadata
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -108,13 +110,18 @@ def throughput(
 
 
 def run_in_subprocess(
-    module: str, args: list[str], backend: str, timeout: float = 3600
+    module: str,
+    args: list[str],
+    backend: str,
+    timeout: float = 3600,
+    env: dict | None = None,
 ) -> dict:
     """Run `python -m module args` with KERAS_BACKEND set; parse its JSON.
 
-    The child prints one JSON object as its last stdout line.
+    The child prints one JSON object as its last stdout line; `env` adds
+    environment variables.
     """
-    env = {**os.environ, "KERAS_BACKEND": backend}
+    env = {**os.environ, **(env or {}), "KERAS_BACKEND": backend}
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     completed = subprocess.run(
         [sys.executable, "-m", module, *args],
@@ -140,6 +147,7 @@ def save_results(name: str, results: dict, figure) -> tuple[Path, Path]:
         "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "command": " ".join([Path(sys.executable).name, *sys.argv]),
         "hardware": hardware(),
+        "load_average_at_end": list(os.getloadavg()),
         "versions": versions(),
         **results,
     }
@@ -148,3 +156,247 @@ def save_results(name: str, results: dict, figure) -> tuple[Path, Path]:
     json_path.write_text(json.dumps(payload, indent=2) + "\n")
     figure.savefig(png_path, dpi=120, bbox_inches="tight")
     return json_path, png_path
+
+
+BACKENDS = ("tensorflow", "jax", "torch")
+
+
+def parse_args(
+    argv, doc: str, settings: dict, quick: dict
+) -> tuple[argparse.Namespace, dict]:
+    """The command line every benchmark shares, and its settings.
+
+    `--quick` applies the script's `QUICK` overrides, `--settings` a JSON
+    dict of further ones; `--child ARG` marks the per-backend subprocess
+    that the parent starts (see `run_backends`).
+    """
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument(
+        "--quick", action="store_true", help="small settings, for CI"
+    )
+    parser.add_argument("--settings", default=None, help="JSON overrides")
+    parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    settings = dict(settings)
+    if args.quick:
+        settings.update(quick)
+    if args.settings:
+        settings.update(json.loads(args.settings))
+    return args, settings
+
+
+def run_backends(
+    module: str,
+    settings: dict,
+    children: list[tuple[str, str]],
+    env: dict | None = None,
+) -> list:
+    """Run `module --child ARG` once per `(backend, ARG)`; collect rows.
+
+    Each child is a fresh process with `KERAS_BACKEND` set before Keras is
+    imported, and returns a list of result rows.
+    """
+    rows = []
+    for backend, child in children:
+        print(f"  {backend} ({child}) ...", flush=True)
+        start = time.perf_counter()
+        rows += run_in_subprocess(
+            module,
+            ["--settings", json.dumps(settings), "--child", child],
+            backend,
+            env=env,
+        )
+        print(f"  ... {time.perf_counter() - start:.0f} s", flush=True)
+    return rows
+
+
+def synthetic_cifar(
+    images: int, seed: int = 0, num_classes: int = 10, scale: float = 1.0
+):
+    """Random CIFAR-shaped images in [0, scale) and integer labels.
+
+    Timing does not depend on pixel values; a fixed numpy seed makes the
+    data identical under every backend.
+    """
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(0.0, scale, (images, 32, 32, 3)).astype("float32")
+    y = rng.integers(0, num_classes, images).astype("int32")
+    return x, y
+
+
+def _status_kib(field: str) -> int | None:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def reset_peak_memory() -> float:
+    """Reset this process' peak resident memory; return the current MiB.
+
+    Linux resets the high-water mark `VmHWM` to the current RSS when "5"
+    is written to `/proc/self/clear_refs`; elsewhere the peak stays the
+    process' lifetime peak (`ru_maxrss`).
+    """
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass
+    current = _status_kib("VmRSS")
+    return (current if current is not None else 0) / 1024
+
+
+def peak_memory() -> float:
+    """Peak resident memory (MiB) since the last `reset_peak_memory`.
+
+    Resident memory of the whole process: tensors, the framework's
+    allocator caches and compiled code alike, which is what a CPU user
+    pays for.
+    """
+    peak = _status_kib("VmHWM")
+    if peak is None:
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 1024
+
+
+def interleaved(
+    runners: dict[str, Callable[[], object]], rounds: int, warmup: int = 1
+) -> dict:
+    """Seconds per call of every runner, timed in rounds.
+
+    Each round calls every runner once, so drift in the machine's load
+    hits all of them alike. The first `warmup` rounds (tracing,
+    compilation, caches) are timed separately and never enter the
+    steady-state samples.
+    """
+    warmup_seconds = {name: [] for name in runners}
+    seconds = {name: [] for name in runners}
+    for round_index in range(warmup + rounds):
+        for name, run_once in runners.items():
+            start = time.perf_counter()
+            run_once()
+            elapsed = time.perf_counter() - start
+            target = warmup_seconds if round_index < warmup else seconds
+            target[name].append(elapsed)
+    return {
+        name: {
+            **summarize(seconds[name]),
+            "warmup_seconds": warmup_seconds[name],
+        }
+        for name in runners
+    }
+
+
+def per_round_ratio(numerator: list[float], denominator: list[float]) -> dict:
+    """Summary of `numerator[i] / denominator[i]` over interleaved rounds."""
+    pairs = zip(numerator, denominator, strict=True)
+    return summarize([a / b for a, b in pairs])
+
+
+def fit_seconds(model, x, y, batch_size: int) -> Callable[[], None]:
+    """One `fit` epoch over `(x, y)` in order, silently: a timing unit."""
+
+    def run_once():
+        model.fit(
+            x, y, batch_size=batch_size, epochs=1, shuffle=False, verbose=0
+        )
+
+    return run_once
+
+
+def training_throughput(model, x, y, batch_size: int, repeats: int) -> dict:
+    """Training images/s of a compiled model, and its compile overhead.
+
+    The first epoch (tracing and compilation) is timed alone; its excess
+    over a steady-state epoch of the same steps is `compile_seconds`.
+    """
+    timing = interleaved({"fit": fit_seconds(model, x, y, batch_size)}, repeats)
+    return _throughput_from(timing["fit"], len(x))
+
+
+def inference_throughput(model, x, batch_size: int, repeats: int) -> dict:
+    """`predict` images/s of a model, and its compile overhead."""
+
+    def run_once():
+        model.predict(x, batch_size=batch_size, verbose=0)
+
+    timing = interleaved({"predict": run_once}, repeats)
+    return _throughput_from(timing["predict"], len(x))
+
+
+def _throughput_from(seconds: dict, images: int) -> dict:
+    first = seconds["warmup_seconds"][0]
+    stats = summarize([images / s for s in seconds["samples"]])
+    return {
+        "images_per_second": stats,
+        "first_epoch_seconds": first,
+        "compile_seconds": max(0.0, first - seconds["median"]),
+    }
+
+
+# The networks the benchmarks train: registry names, and WRN-16-k.
+WRN_PREFIX = "wrn_16_"
+
+
+def build_model(name: str):
+    """An uncompiled model by registry name, or `wrn_16_<k>` (WRN-16-k)."""
+    import keras_cifar_blocks
+
+    if name.startswith(WRN_PREFIX):
+        width = int(name[len(WRN_PREFIX) :])
+        return keras_cifar_blocks.wide_resnet(
+            depth=16, width=width, num_classes=10
+        )
+    return keras_cifar_blocks.architectures.build(name)
+
+
+def input_scale(name: str) -> float:
+    """255 for models that take raw pixels (they rescale), else 1."""
+    if name.startswith(WRN_PREFIX):
+        return 1.0
+    from keras_cifar_blocks.architectures import recipe
+
+    return 255.0 if recipe(name).input_normalization == "raw" else 1.0
+
+
+def compile_for_training(model, jit_compile="auto", learning_rate=1e-3):
+    """The one training set-up every benchmark uses: Adam, cross-entropy."""
+    import keras
+
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate),
+        loss="sparse_categorical_crossentropy",
+        jit_compile=jit_compile,
+    )
+    return model
+
+
+def model_flops(model) -> int:
+    """Forward FLOPs of one image: Conv2D and Dense, 2 per multiply-add.
+
+    Counted analytically from each layer's built input shape, including
+    the layers inside our composite blocks. BatchNorm, activations,
+    pooling and additions are left out (well under 2% of the total for
+    the CIFAR networks here); a training step is taken as 3x forward
+    (forward, gradient with respect to inputs and to weights).
+    """
+    import keras
+
+    total = 0
+    # `_flatten_layers` is Keras' own recursive walk; there is no public
+    # one that reaches the sublayers of a custom layer.
+    for layer in model._flatten_layers(include_self=False, recursive=True):
+        if isinstance(layer, keras.layers.Conv2D):
+            input_shape = layer.get_build_config()["input_shape"]
+            _, height, width, _ = layer.compute_output_shape(input_shape)
+            kernel_h, kernel_w, fan_in, filters = layer.kernel.shape
+            total += 2 * height * width * kernel_h * kernel_w * fan_in * filters
+        elif isinstance(layer, keras.layers.Dense):
+            fan_in, units = layer.kernel.shape
+            total += 2 * fan_in * units
+    return int(total)

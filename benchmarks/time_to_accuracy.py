@@ -41,7 +41,6 @@ Writes `benchmarks/results/time_to_accuracy[_quick].{json,png}`. The full
 run takes the budget once per run (5 runs: about 2.5 hours at 30 min).
 """
 
-import argparse
 import json
 import math
 import statistics
@@ -388,19 +387,10 @@ def _plot(runs: list[dict], settings: dict):
     return figure
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--quick", action="store_true", help="a few images, seconds of budget"
-    )
-    parser.add_argument("--settings", default=None, help="JSON overrides")
-    parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    settings = dict(SETTINGS)
-    if args.quick:
-        settings.update(QUICK)
-    if args.settings:
-        settings.update(json.loads(args.settings))
+def main(argv=None) -> dict:
+    from benchmarks.common import parse_args
+
+    args, settings = parse_args(argv, __doc__, SETTINGS, QUICK)
     if args.child:
         job = json.loads(args.child)
         print(
@@ -408,7 +398,7 @@ def main(argv=None) -> int:
                 run(job["name"], job["seed"], settings, job.get("epochs"))
             )
         )
-        return 0
+        return {}
 
     from benchmarks.common import run_in_subprocess
     from benchmarks.common import save_results
@@ -429,16 +419,18 @@ def main(argv=None) -> int:
                 )
             )
     summary = summarize_runs(runs, settings)
-    for name, entry in summary.items():
-        print(_summary_line(name, entry, settings))
+    lines = [
+        _summary_line(name, entry, settings) for name, entry in summary.items()
+    ]
+    print("\n".join(lines))
     json_path, png_path = save_results(
         "time_to_accuracy" + ("_quick" if args.quick else ""),
         {"settings": settings, "summary": summary, "runs": runs},
         _plot(runs, settings),
     )
     print(f"Wrote {json_path} and {png_path}")
-    return 0
+    return {"lines": lines}
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

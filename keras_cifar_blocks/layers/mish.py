@@ -38,6 +38,13 @@ def mish(x):
     - [Misra, 2019](https://arxiv.org/abs/1908.08681)
     """
     x = ops.convert_to_tensor(x)
+    # No dispatch to a native Mish (`benchmarks/mish.py`, docs/benchmarks.md):
+    # `jax.nn.mish` is no faster than this formula, which XLA fuses, and
+    # TensorFlow has none. `torch.nn.functional.mish` is 0.65x the time on
+    # a lone contiguous tensor, but inside a network it made training
+    # slower (`donzella_cnn` 1.37x, `benchmarks/zero_overhead.py`),
+    # probably because its backward is slow on the strided gradients that
+    # Keras' channels-last PyTorch layers hand it.
     return x * ops.tanh(ops.softplus(x))
 
 
