@@ -29,13 +29,14 @@ versions and the command; KerasTuner's project goes to `runs/lr_sweep*/`,
 so a stopped sweep resumes where it stopped.
 """
 
-import argparse
 import json
 import os
 import platform
 import sys
 import time
 from pathlib import Path
+
+from study import study_settings
 
 SETTINGS = {
     "backend": "tensorflow",  # KERAS_BACKEND when it is not set
@@ -293,20 +294,13 @@ def plot(result: dict, path: Path) -> None:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--full", action="store_true", help="the slides' budget (GPU hours)"
-    )
-    args = parser.parse_args(argv)
-    settings = dict(SETTINGS)
-    name = "lr_sweep"
-    if args.full:
-        settings.update(FULL)
-        name = "lr_sweep_full"
-    os.environ.setdefault("KERAS_BACKEND", settings["backend"])
-    settings["backend"] = os.environ["KERAS_BACKEND"]
-    command = " ".join(
-        [f"KERAS_BACKEND={settings['backend']}", "python", *sys.argv]
+    settings, name, command = study_settings(
+        argv,
+        __doc__,
+        SETTINGS,
+        FULL,
+        "lr_sweep",
+        "the slides' budget (GPU hours)",
     )
     result = run(settings, name, command)
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)

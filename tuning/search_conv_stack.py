@@ -30,12 +30,13 @@ checkpoints, goes to `runs/search_conv_stack*/`, from which a stopped
 search resumes.
 """
 
-import argparse
 import json
 import os
 import shutil
 import sys
 from pathlib import Path
+
+from study import study_settings
 
 SETTINGS = {
     "backend": "tensorflow",  # KERAS_BACKEND when it is not set
@@ -124,20 +125,8 @@ def plot_parameters(records, counts, path: Path) -> None:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--full", action="store_true", help="a GPU-sized search"
-    )
-    args = parser.parse_args(argv)
-    settings = dict(SETTINGS)
-    name = "search_conv_stack"
-    if args.full:
-        settings.update(FULL)
-        name = "search_conv_stack_full"
-    os.environ.setdefault("KERAS_BACKEND", settings["backend"])
-    settings["backend"] = os.environ["KERAS_BACKEND"]
-    command = " ".join(
-        [f"KERAS_BACKEND={settings['backend']}", "python", *sys.argv]
+    settings, name, command = study_settings(
+        argv, __doc__, SETTINGS, FULL, "search_conv_stack", "a GPU-sized search"
     )
 
     from keras_cifar_blocks.hypermodels import tune
