@@ -3,10 +3,8 @@
 import keras
 import numpy as np
 
+from keras_cifar_blocks.architectures.recipes import TEST_TIME_AUGMENTATIONS
 from keras_cifar_blocks.utils import validation as check
-
-# The views each `test_time_augmentation` of a recipe averages over.
-VIEWS = {None: ("identity",), "flip": ("identity", "flip")}
 
 
 def predict_with_flip(model, images, batch_size=256, verbose=0):
@@ -81,7 +79,11 @@ def predict(
     Returns:
         NumPy array of class probabilities, `(N, classes)`.
     """
-    check.one_of("test_time_augmentation", test_time_augmentation, tuple(VIEWS))
+    check.one_of(
+        "test_time_augmentation",
+        test_time_augmentation,
+        (None, *TEST_TIME_AUGMENTATIONS),
+    )
     if test_time_augmentation == "flip":
         return predict_with_flip(
             model, images, batch_size=batch_size, verbose=verbose
