@@ -55,7 +55,7 @@ SETTINGS = {
     "target_accuracy": 0.90,  # the issue's target at the budget
     "reference_accuracy": 0.8938,  # li2018_model3_2's documented accuracy
     "runs": [
-        {"name": "fast_cifar", "seeds": [0, 1], "epochs": 10},
+        {"name": "fast_cifar", "seeds": [0, 1], "epochs": 12},
         {"name": "li2018_model3_2", "seeds": [0]},
         {"name": "schnack2022", "seeds": [0]},
         {"name": "donzella_cnn", "seeds": [0]},
@@ -387,6 +387,35 @@ def _plot(runs: list[dict], settings: dict):
     return figure
 
 
+def _finished_runs(path, settings: dict) -> dict:
+    """The runs an interrupted invocation finished, keyed by their job.
+
+    Each run takes the whole budget, so `main` records every finished run
+    in `path` and a rerun with the same settings starts after them; runs
+    made under other settings are not reused (the file is left as it is
+    until this invocation overwrites it).
+    """
+    if not path.exists():
+        return {}
+    try:
+        recorded = json.loads(path.read_text())
+    except json.JSONDecodeError:
+        print(f"Ignoring {path}: not valid JSON.", flush=True)
+        return {}
+    if recorded.get("settings") != settings:
+        print(f"Ignoring {path}: made with other settings.", flush=True)
+        return {}
+    return dict(recorded["runs"])
+
+
+def _write_atomically(path, data: dict):
+    """Write `data` as JSON to `path` through a temporary file + rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(data, indent=1))
+    temporary.replace(path)
+
+
 def main(argv=None) -> dict:
     from benchmarks.common import parse_args
 
@@ -400,34 +429,44 @@ def main(argv=None) -> dict:
         )
         return {}
 
+    from benchmarks.common import RESULTS_DIR
     from benchmarks.common import run_in_subprocess
     from benchmarks.common import save_results
 
+    name = "time_to_accuracy" + ("_quick" if args.quick else "")
+    partial = RESULTS_DIR / f"{name}.partial.json"
+    done = _finished_runs(partial, settings)
     runs = []
     for entry in settings["runs"]:
         for seed in entry["seeds"]:
             job = {"name": entry["name"], "seed": seed}
             job["epochs"] = entry.get("epochs")
+            key = json.dumps(job, sort_keys=True)
+            if key in done:
+                print(f"{job['name']} seed {seed}: from {partial}", flush=True)
+                runs.append(done[key])
+                continue
             print(f"{job['name']} seed {seed} ...", flush=True)
-            runs.append(
-                run_in_subprocess(
-                    "benchmarks.time_to_accuracy",
-                    ["--settings", json.dumps(settings)]
-                    + ["--child", json.dumps(job)],
-                    settings["backend"],
-                    timeout=60 * settings["budget_minutes"] * 3 + 600,
-                )
+            done[key] = run_in_subprocess(
+                "benchmarks.time_to_accuracy",
+                ["--settings", json.dumps(settings)]
+                + ["--child", json.dumps(job)],
+                settings["backend"],
+                timeout=60 * settings["budget_minutes"] * 3 + 600,
             )
+            runs.append(done[key])
+            _write_atomically(partial, {"settings": settings, "runs": done})
     summary = summarize_runs(runs, settings)
     lines = [
         _summary_line(name, entry, settings) for name, entry in summary.items()
     ]
     print("\n".join(lines))
     json_path, png_path = save_results(
-        "time_to_accuracy" + ("_quick" if args.quick else ""),
+        name,
         {"settings": settings, "summary": summary, "runs": runs},
         _plot(runs, settings),
     )
+    partial.unlink(missing_ok=True)
     print(f"Wrote {json_path} and {png_path}")
     return {"lines": lines}
 

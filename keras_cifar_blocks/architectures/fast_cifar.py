@@ -112,12 +112,14 @@ NOTES = (
     "biases and alternating flips are left out (plain Keras layers and "
     "optimizers only).",
     "ReLU rather than airbench's GELU: cheaper on a CPU.",
-    "BatchNorm momentum 0.9 (Keras convention): about 400 steps in all, "
+    "BatchNorm momentum 0.9 (Keras convention): about 2,300 steps in all, "
     "so the moving statistics must follow the weights quickly.",
-    "Nesterov SGD, momentum 0.9, decoupled weight decay 5e-4, batch 512, "
-    "peak learning rate 0.2 after a one-epoch linear warm-up from 0.02, "
+    "Nesterov SGD, momentum 0.9, decoupled weight decay 5e-4, batch 256, "
+    "peak learning rate 0.4 after a one-epoch linear warm-up from 0.04, "
     "cosine decay to zero over the run: the usual short-schedule recipe "
-    "of ResNet-9 / airbench, in Keras' mean-loss units.",
+    "of ResNet-9 / airbench, in Keras' mean-loss units. Batch 256 and "
+    "rate 0.4 beat batch 512 and rate 0.2 by 5 points after 4 epochs on "
+    "this CPU (85.9% vs 80.6%), and batch 256 is no slower per image.",
     "Label smoothing 0.2 and test-time flip averaging, as airbench.",
     "Augmentation: the 'cifar_standard' preset (pad 4, random crop, "
     "horizontal flip); inputs standardized per channel.",
@@ -138,14 +140,14 @@ ARCHITECTURES = (
             name="fast_cifar",
             dataset="cifar10",
             optimizer="sgd",
-            learning_rate=0.2,
+            learning_rate=0.4,
             optimizer_options={
                 "momentum": 0.9,
                 "nesterov": True,
                 "weight_decay": 5e-4,
             },
-            batch_size=512,
-            epochs=10,
+            batch_size=256,
+            epochs=12,
             schedule=WarmupCosineDecayByEpoch(
                 warmup_epochs=1, start_fraction=0.1, final_fraction=0.0
             ),

@@ -248,9 +248,9 @@ DOCUMENTED = {
     # Not from a seed report: airbench94's accuracy is its target.
     "fast_cifar": (
         "sgd",
-        0.2,
-        512,
-        10,
+        0.4,
+        256,
+        12,
         None,
         "cifar_standard",
         STD,

@@ -1,9 +1,12 @@
 """Keeps `benchmarks/time_to_accuracy.py` working (never times)."""
 
+import json
+
 import keras
 import pytest
 
 from benchmarks import time_to_accuracy as bench
+from keras_cifar_blocks.architectures import recipe
 from tests.augmentation.conftest import DATA_DIR
 
 SETTINGS = {
@@ -46,7 +49,8 @@ def test_one_run_records_an_accuracy_curve(monkeypatch):
         )
     # The schedule ran its whole cycle: warm-up to the peak after the
     # first epoch's single step, cosine down to zero at the end.
-    assert curve[0]["learning_rate"] == pytest.approx(0.2, rel=1e-3)
+    peak = recipe("fast_cifar").learning_rate
+    assert curve[0]["learning_rate"] == pytest.approx(peak, rel=1e-3)
     assert curve[1]["learning_rate"] == pytest.approx(0.0, abs=1e-6)
     assert keras.mixed_precision.global_policy().name == "float32"
 
@@ -122,3 +126,52 @@ def test_summary_compares_every_architecture_with_fast_cifar():
     )
     figure = bench._plot(runs, settings)
     assert len(figure.axes[0].lines) == 3 + 3  # runs, budget, two targets
+
+
+def test_an_interrupted_benchmark_resumes_after_its_finished_runs(
+    monkeypatch, tmp_path
+):
+    """Each run takes the whole budget: a failure in the second must not
+    lose the first, and the rerun starts after it."""
+    monkeypatch.setattr("benchmarks.common.RESULTS_DIR", tmp_path)
+    started = []
+
+    def fake_run(module, args, backend, timeout):
+        job = json.loads(args[args.index("--child") + 1])
+        started.append(job["name"])
+        if job["name"] != "fast_cifar" and len(started) == 2:
+            raise RuntimeError("killed")
+        curve = _curve((60, 0.5), (120, 0.6))
+        return {"name": job["name"], "seed": job["seed"], "curve": curve}
+
+    monkeypatch.setattr("benchmarks.common.run_in_subprocess", fake_run)
+    with pytest.raises(RuntimeError, match="killed"):
+        bench.main(["--quick"])
+    partial = tmp_path / "time_to_accuracy_quick.partial.json"
+    recorded = json.loads(partial.read_text())
+    assert [r["name"] for r in recorded["runs"].values()] == ["fast_cifar"]
+    assert not (tmp_path / "time_to_accuracy_quick.json").exists()
+
+    bench.main(["--quick"])
+    # The rerun started only the run that had failed.
+    assert started == ["fast_cifar", "li2018_model3_2", "li2018_model3_2"]
+    results = json.loads((tmp_path / "time_to_accuracy_quick.json").read_text())
+    assert [r["name"] for r in results["runs"]] == [
+        "fast_cifar",
+        "li2018_model3_2",
+    ]
+    assert (tmp_path / "time_to_accuracy_quick.png").exists()
+    assert not partial.exists()
+
+
+def test_finished_runs_of_other_settings_are_not_reused(tmp_path):
+    path = tmp_path / "time_to_accuracy.partial.json"
+    job = {"name": "fast_cifar", "seed": 0, "epochs": 12}
+    runs = {json.dumps(job, sort_keys=True): {"name": "fast_cifar"}}
+    bench._write_atomically(path, {"settings": bench.SETTINGS, "runs": runs})
+    assert bench._finished_runs(path, bench.SETTINGS) == runs
+    other = {**bench.SETTINGS, "budget_minutes": 10.0}
+    assert bench._finished_runs(path, other) == {}
+    path.write_text("{not json")
+    assert bench._finished_runs(path, bench.SETTINGS) == {}
+    assert path.read_text() == "{not json"  # left as it is
