@@ -8,7 +8,7 @@ and a bias-free linear classifier whose logits are scaled down. The
 recipe keeps what fast CIFAR-10 trainings share: Nesterov SGD with
 decoupled weight decay, a short warm-up then decay of the learning rate,
 label smoothing, pad-crop-flip augmentation, BatchNorm momentum suited to
-a few hundred steps, and test-time flip averaging.
+a few thousand steps, and test-time flip averaging.
 `benchmarks/time_to_accuracy.py` measures it against the documented
 architectures on the same machine and wall-time budget.
 """
