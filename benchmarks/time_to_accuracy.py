@@ -409,7 +409,12 @@ def _finished_runs(path, settings: dict) -> dict:
 
 
 def _write_atomically(path, data: dict):
-    """Write `data` as JSON to `path` through a temporary file + rename."""
+    """Write `data` as JSON to `path` through a temporary file + rename.
+
+    `keras_cifar_blocks.training.run_dir.write_json` does the same, but
+    importing it would load Keras and its backend into this parent process,
+    which must stay light while each timed child trains.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".tmp")
     temporary.write_text(json.dumps(data, indent=1))
@@ -444,18 +449,17 @@ def main(argv=None) -> dict:
             key = json.dumps(job, sort_keys=True)
             if key in done:
                 print(f"{job['name']} seed {seed}: from {partial}", flush=True)
-                runs.append(done[key])
-                continue
-            print(f"{job['name']} seed {seed} ...", flush=True)
-            done[key] = run_in_subprocess(
-                "benchmarks.time_to_accuracy",
-                ["--settings", json.dumps(settings)]
-                + ["--child", json.dumps(job)],
-                settings["backend"],
-                timeout=60 * settings["budget_minutes"] * 3 + 600,
-            )
+            else:
+                print(f"{job['name']} seed {seed} ...", flush=True)
+                done[key] = run_in_subprocess(
+                    "benchmarks.time_to_accuracy",
+                    ["--settings", json.dumps(settings)]
+                    + ["--child", json.dumps(job)],
+                    settings["backend"],
+                    timeout=60 * settings["budget_minutes"] * 3 + 600,
+                )
+                _write_atomically(partial, {"settings": settings, "runs": done})
             runs.append(done[key])
-            _write_atomically(partial, {"settings": settings, "runs": done})
     summary = summarize_runs(runs, settings)
     lines = [
         _summary_line(name, entry, settings) for name, entry in summary.items()
