@@ -10,6 +10,7 @@ from keras_cifar_blocks.architectures.recipes import Accuracy
 from keras_cifar_blocks.architectures.recipes import EarlyStoppingRule
 from keras_cifar_blocks.architectures.recipes import InverseTimeDecayByStep
 from keras_cifar_blocks.architectures.recipes import PiecewiseConstantByEpoch
+from keras_cifar_blocks.architectures.recipes import Protocol
 from keras_cifar_blocks.architectures.recipes import Recipe
 from keras_cifar_blocks.architectures.recipes import Source
 from keras_cifar_blocks.architectures.recipes import Sweep
@@ -34,6 +35,7 @@ __all__ = [
     "InverseTimeDecayByStep",
     "PiecewiseConstantByEpoch",
     "WarmupCosineDecayByEpoch",
+    "Protocol",
     "Recipe",
     "Source",
     "Sweep",

@@ -6,6 +6,7 @@ values come from the notebook it links to (noted in the recipe).
 
 from keras_cifar_blocks.architectures.recipes import Accuracy
 from keras_cifar_blocks.architectures.recipes import PiecewiseConstantByEpoch
+from keras_cifar_blocks.architectures.recipes import Protocol
 from keras_cifar_blocks.architectures.recipes import Recipe
 from keras_cifar_blocks.architectures.recipes import Source
 from keras_cifar_blocks.architectures.registry import Architecture
@@ -84,6 +85,17 @@ NOTES = (
     "notebook's model; we read it as the 10 unfrozen layers.",
 )
 
+PROTOCOL = Protocol(
+    validation="test",
+    reported="final",
+    note=(
+        "The report splits the data into training (50,000) and test "
+        "(10,000) sets only, and gives the accuracy 'on the validation "
+        "set' (95%) at the end of its 30 epochs: its validation set is the "
+        "test set, the last epoch's accuracy."
+    ),
+)
+
 ARCHITECTURES = (
     Architecture(
         name="badzioch2024_mobilenet_v2",
@@ -118,6 +130,7 @@ ARCHITECTURES = (
                 CITATION,
             ),
             notes=NOTES,
+            protocol=PROTOCOL,
         ),
     ),
 )

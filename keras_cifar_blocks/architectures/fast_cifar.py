@@ -16,6 +16,7 @@ architectures on the same machine and wall-time budget.
 import keras
 
 from keras_cifar_blocks.architectures.recipes import Accuracy
+from keras_cifar_blocks.architectures.recipes import Protocol
 from keras_cifar_blocks.architectures.recipes import Recipe
 from keras_cifar_blocks.architectures.recipes import Source
 from keras_cifar_blocks.architectures.recipes import WarmupCosineDecayByEpoch
@@ -125,6 +126,15 @@ NOTES = (
     "horizontal flip); inputs standardized per channel.",
 )
 
+PROTOCOL = Protocol(
+    validation="none",
+    reported="final",
+    note=(
+        "As airbench94: train on all 50,000 training images, no "
+        "validation, and report the test accuracy after the last epoch."
+    ),
+)
+
 ARCHITECTURES = (
     Architecture(
         name="fast_cifar",
@@ -167,6 +177,7 @@ ARCHITECTURES = (
             ),
             source=Source(None, ("airbench94",), CITATION),
             notes=NOTES,
+            protocol=PROTOCOL,
         ),
     ),
 )

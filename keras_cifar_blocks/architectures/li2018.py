@@ -9,6 +9,7 @@ import keras
 
 from keras_cifar_blocks.architectures.recipes import Accuracy
 from keras_cifar_blocks.architectures.recipes import InverseTimeDecayByStep
+from keras_cifar_blocks.architectures.recipes import Protocol
 from keras_cifar_blocks.architectures.recipes import Recipe
 from keras_cifar_blocks.architectures.recipes import Source
 from keras_cifar_blocks.architectures.recipes import Sweep
@@ -57,6 +58,7 @@ def model1(
                 num_classes,
                 activation=classifier_activation,
                 name="predictions",
+                dtype="float32",  # float32 under mixed precision too
             ),
         ],
         name=name,
@@ -105,7 +107,10 @@ def model2(
         layers.append(keras.layers.Dropout(head_dropout, name="dropout"))
     layers.append(
         keras.layers.Dense(
-            num_classes, activation=classifier_activation, name="predictions"
+            num_classes,
+            activation=classifier_activation,
+            name="predictions",
+            dtype="float32",  # float32 under mixed precision too
         )
     )
     return keras.Sequential(layers, name=name or f"li2018_model2_{stages - 2}")
@@ -149,7 +154,10 @@ def model3(
     layers += [
         keras.layers.Flatten(name="flatten"),
         keras.layers.Dense(
-            num_classes, activation=classifier_activation, name="predictions"
+            num_classes,
+            activation=classifier_activation,
+            name="predictions",
+            dtype="float32",  # float32 under mixed precision too
         ),
     ]
     return keras.Sequential(layers, name=name or f"li2018_model3_{stages - 2}")
@@ -294,6 +302,20 @@ MODEL3_PARAMETERS = {3: 309_290, 4: 1_186_346, 5: 4_725_290}
 MODEL3_TRAINABLE = {3: 308_394, 4: 1_184_426, 5: 4_721_322}
 
 
+# Every model of the report: Keras' examples' model.fit protocol.
+PROTOCOL = Protocol(
+    validation="test",
+    reported="final",
+    note=(
+        "The report trains each model for a fixed number of epochs on the "
+        "50,000 training images, plots train/test curves per epoch (Tables "
+        "2-4, 8-10, 14-16: model.fit(..., validation_data=(x_test, "
+        "y_test)), as in the Keras examples it follows) and gives the test "
+        "accuracy 'after 100 epochs' (200 for model 2): the last epoch's."
+    ),
+)
+
+
 def _model2_entry(stages: int) -> Architecture:
     name = f"li2018_model2_{stages - 2}"
     return Architecture(
@@ -326,6 +348,7 @@ def _model2_entry(stages: int) -> Architecture:
                 CITATION,
             ),
             notes=MODEL2_NOTES,
+            protocol=PROTOCOL,
         ),
     )
 
@@ -364,6 +387,7 @@ def _model3_entry(stages: int) -> Architecture:
                 CITATION,
             ),
             notes=MODEL3_NOTES,
+            protocol=PROTOCOL,
         ),
     )
 
@@ -399,6 +423,7 @@ ARCHITECTURES = (
             ),
             sweeps=(MODEL1_SWEEP,),
             notes=MODEL1_NOTES,
+            protocol=PROTOCOL,
         ),
     ),
     *(_model2_entry(stages) for stages in STAGES),
@@ -436,6 +461,7 @@ ARCHITECTURES = (
                 CITATION,
             ),
             notes=WRN_NOTES,
+            protocol=PROTOCOL,
         ),
     ),
 )

@@ -56,6 +56,7 @@ def simple_cnn(
                 num_classes,
                 activation=classifier_activation,
                 name="predictions",
+                dtype="float32",  # float32 under mixed precision too
             ),
         ],
         name=name,

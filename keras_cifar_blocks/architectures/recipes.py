@@ -50,6 +50,15 @@ TEST_TIME_AUGMENTATIONS = ("flip",)
 # Which data a documented accuracy was measured on.
 SPLITS = ("test", "validation", "unstated")
 
+# What a report validated on during training (see `Protocol`).
+VALIDATION_DATA = {
+    "split": "a stratified share of the training images, held out",
+    "test": "the test set (model.fit(..., validation_data=(x_test, y_test)))",
+    "none": "nothing: every training image is trained on, nothing watched",
+}
+# Which model's accuracy a report gives: the last epoch's or the best one.
+REPORTED_EPOCHS = ("final", "best")
+
 
 def _check_str(name: str, value) -> str:
     if not isinstance(value, str) or not value:
@@ -176,6 +185,83 @@ class EarlyStoppingRule:
             mode=self.mode,
             restore_best_weights=self.restore_best_weights,
         )
+
+
+@dataclasses.dataclass(frozen=True)
+class Protocol:
+    """A report's data protocol: what it trained on and which number it gave.
+
+    `keras_cifar_blocks.training.reproduce` trains an architecture under
+    its recipe's protocol, so that our accuracy is measured the way the
+    report measured its own.
+
+    Attributes:
+        validation: what the report validated on after every epoch (and
+            what its early stopping and best epoch watched): `"split"`, a
+            stratified `validation_split` of the training images held out
+            (the rest is trained on); `"test"`, the test set, as
+            `model.fit(x_train, y_train, validation_data=(x_test, y_test))`
+            does, so all 50,000 training images are trained on; or
+            `"none"`, all training images and no validation.
+        reported: `"final"`, the accuracy of the model after the last
+            epoch (or the early stop), or `"best"`, that of the epoch with
+            the best validation accuracy. Defaults to `"final"`.
+        validation_split: float in (0, 1), the held-out share when
+            `validation="split"`. Defaults to `0.1`.
+        note: where the report states its protocol, or why this one was
+            chosen where it is silent. Defaults to `""`.
+
+    Example:
+
+    >>> from keras_cifar_blocks.architectures import recipe
+    >>> recipe("li2018_model1").protocol.validation
+    'test'
+    >>> Protocol(validation="none", reported="best")
+    Traceback (most recent call last):
+    ...
+    ValueError: Invalid value for argument `reported`. ...
+    """
+
+    validation: str
+    reported: str = "final"
+    validation_split: float = 0.1
+    note: str = ""
+
+    def __post_init__(self):
+        check.one_of("validation", self.validation, tuple(VALIDATION_DATA))
+        check.one_of("reported", self.reported, REPORTED_EPOCHS)
+        if self.validation == "none" and self.reported == "best":
+            raise ValueError(
+                "Invalid value for argument `reported`. Expected 'final' "
+                "when validation='none': without validation data there is "
+                f"no best epoch. Received reported={self.reported!r}"
+            )
+        check.open_fraction("validation_split", self.validation_split)
+
+    def __str__(self) -> str:
+        data = {
+            "split": (
+                f"trained on {1 - self.validation_split:.0%} of the "
+                f"training images, validated on the other "
+                f"{self.validation_split:.0%}"
+            ),
+            "test": "trained on all training images, validated on the test set",
+            "none": "trained on all training images, no validation",
+        }[self.validation]
+        epoch = {"final": "the last epoch", "best": "the best epoch"}
+        return f"{data}; reports {epoch[self.reported]}"
+
+
+# The protocol of `train()`'s defaults, for recipes whose report is silent.
+DEFAULT_PROTOCOL = Protocol(
+    validation="split",
+    reported="best",
+    note=(
+        "The report does not say what it validated on: a 10% stratified "
+        "split of the training images, and the best epoch on it (train()'s "
+        "defaults)."
+    ),
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -406,6 +492,9 @@ class Recipe:
         test_time_augmentation: `None`, or `"flip"`: the test accuracy
             averages the predictions of each image and its mirror image
             (see `keras_cifar_blocks.training.predict_with_flip`).
+        protocol: the report's data `Protocol` (what it trained and
+            validated on, which epoch's accuracy it gives). Defaults to
+            `DEFAULT_PROTOCOL`.
 
     Example:
 
@@ -445,6 +534,7 @@ class Recipe:
     notes: tuple[str, ...] = ()
     label_smoothing: float = 0.0
     test_time_augmentation: str | None = None
+    protocol: Protocol = DEFAULT_PROTOCOL
 
     def __post_init__(self):
         _check_str("name", self.name)
@@ -514,6 +604,17 @@ class Recipe:
                 "test_time_augmentation",
                 self.test_time_augmentation,
                 TEST_TIME_AUGMENTATIONS,
+            )
+        _check_type("protocol", self.protocol, Protocol)
+        if (
+            self.early_stopping is not None
+            and self.early_stopping.monitor.startswith("val_")
+            and self.protocol.validation == "none"
+        ):
+            raise ValueError(
+                "Invalid value for argument `protocol`. The early stopping "
+                f"rule watches {self.early_stopping.monitor!r}, which needs "
+                "validation data. Received protocol.validation='none'"
             )
 
     @property

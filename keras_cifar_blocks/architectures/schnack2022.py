@@ -4,6 +4,7 @@ import keras
 
 from keras_cifar_blocks.architectures.recipes import Accuracy
 from keras_cifar_blocks.architectures.recipes import EarlyStoppingRule
+from keras_cifar_blocks.architectures.recipes import Protocol
 from keras_cifar_blocks.architectures.recipes import Recipe
 from keras_cifar_blocks.architectures.recipes import Source
 from keras_cifar_blocks.architectures.recipes import Sweep
@@ -62,6 +63,7 @@ def schnack2022(
                 num_classes,
                 activation=classifier_activation,
                 name="predictions",
+                dtype="float32",  # float32 under mixed precision too
             ),
         ],
         name=name,
@@ -108,6 +110,16 @@ NOTES = (
     "The slides subclass keras.Model; a Sequential of the same layers here.",
 )
 
+PROTOCOL = Protocol(
+    validation="test",
+    reported="best",
+    note=(
+        "Table 1 gives the 'best test accuracy' of runs that stop early: "
+        "the slides validate on the test set and report its best epoch "
+        "(EarlyStopping with restore_best_weights)."
+    ),
+)
+
 ARCHITECTURES = (
     Architecture(
         name="schnack2022",
@@ -146,6 +158,7 @@ ARCHITECTURES = (
                 CITATION,
             ),
             notes=NOTES,
+            protocol=PROTOCOL,
         ),
     ),
 )

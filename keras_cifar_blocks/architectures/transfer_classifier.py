@@ -110,7 +110,10 @@ def transfer_classifier(
     if not head_units and dropout:
         x = keras.layers.Dropout(dropout, name="head_dropout")(x)
     outputs = keras.layers.Dense(
-        num_classes, activation=classifier_activation, name="predictions"
+        num_classes,
+        activation=classifier_activation,
+        name="predictions",
+        dtype="float32",  # float32 under mixed precision too
     )(x)
     return keras.Model(
         inputs, outputs, name=name or f"{spec.name.lower()}_classifier"

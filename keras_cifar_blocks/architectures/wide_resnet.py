@@ -106,5 +106,6 @@ def wide_resnet(
         activation=classifier_activation,
         kernel_regularizer=kernel_regularizer,
         name="predictions",
+        dtype="float32",  # float32 under mixed precision too
     )(x)
     return keras.Model(inputs, outputs, name=name or f"wrn_{depth}_{width}")

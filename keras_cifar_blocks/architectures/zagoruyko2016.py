@@ -6,6 +6,7 @@ paper, Zagoruyko and Komodakis (2016), whose CIFAR recipe this is.
 
 from keras_cifar_blocks.architectures.recipes import Accuracy
 from keras_cifar_blocks.architectures.recipes import PiecewiseConstantByEpoch
+from keras_cifar_blocks.architectures.recipes import Protocol
 from keras_cifar_blocks.architectures.recipes import Recipe
 from keras_cifar_blocks.architectures.recipes import Source
 from keras_cifar_blocks.architectures.registry import Architecture
@@ -62,6 +63,16 @@ NOTES = (
     "CIFAR-100 build it with num_classes=100.",
 )
 
+PROTOCOL = Protocol(
+    validation="test",
+    reported="final",
+    note=(
+        "The paper trains on all 50,000 training images for 200 epochs "
+        "and reports the test error at the end (the median of runs); the "
+        "test set is watched every epoch for the curves only."
+    ),
+)
+
 ARCHITECTURES = (
     Architecture(
         name="wrn_28_10",
@@ -111,6 +122,7 @@ ARCHITECTURES = (
                 CITATION,
             ),
             notes=NOTES,
+            protocol=PROTOCOL,
         ),
     ),
 )

@@ -3,6 +3,7 @@
 import argparse
 import json
 import sys
+from pathlib import Path
 
 # The errors a command reports in one line (exit status 2), rather than
 # with a traceback: bad arguments, missing data, a refused run folder.
@@ -196,6 +197,7 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     _add_tune_parser(commands)
+    _add_reproduce_parser(commands)
 
     commands.add_parser("info", help="print versions and the active backend")
     return parser
@@ -331,6 +333,157 @@ def _add_tune_parser(commands) -> None:
         default=1,
         help="KerasTuner and Keras verbosity: auto, 0, 1 (default) or 2",
     )
+
+
+def _add_reproduce_parser(commands) -> None:
+    reproduce = commands.add_parser(
+        "reproduce",
+        help="train documented architectures exactly as their reports did "
+        "and compare with the documented accuracy",
+        description="Train each NAME with its report's recipe and data "
+        "protocol (what it trained and validated on, which epoch's "
+        "accuracy it gives; see recipe(NAME).protocol) in a run folder "
+        "under --runs-dir, and export its config, history, metrics, "
+        "report and plots with a reproduction.json summary to "
+        "--results-dir/ROW after every epoch, with the table in "
+        "--results-dir/README.md. Run the same command again to resume "
+        "a stopped run from its last finished epoch.",
+    )
+    reproduce.add_argument(
+        "names",
+        nargs="*",
+        metavar="NAME",
+        help="architecture names (see `kcb list`)",
+    )
+    reproduce.add_argument(
+        "--all",
+        action="store_true",
+        help="every architecture of the registry, one after the other",
+    )
+    reproduce.add_argument(
+        "--table",
+        action="store_true",
+        help="only rewrite the table of --results-dir from its rows",
+    )
+    reproduce.add_argument(
+        "--precision",
+        default=None,
+        choices=("float32", "mixed_bfloat16", "mixed_float16"),
+        help="dtype policy (default: mixed_bfloat16 on TensorFlow, float32 "
+        "on JAX and PyTorch); another precision is its own row, "
+        "NAME-PRECISION",
+    )
+    reproduce.add_argument(
+        "--runs-dir",
+        default="runs/reproductions",
+        help="where the run folders (with model.keras and the resume "
+        "backup) go (default: runs/reproductions)",
+    )
+    reproduce.add_argument(
+        "--results-dir",
+        default="reproductions",
+        help="where the rows and the table go (default: reproductions)",
+    )
+    _add_data_dir(reproduce)
+    reproduce.add_argument("--seed", type=int, default=0, help="default: 0")
+    reproduce.add_argument(
+        "--epochs",
+        type=_positive_int,
+        default=None,
+        help="fewer epochs, to check the protocol quickly (the row is "
+        "marked as not the full protocol)",
+    )
+    reproduce.add_argument(
+        "--subset",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="a class-balanced subset of N training images, to check the "
+        "protocol quickly (marked as not the full protocol)",
+    )
+    reproduce.add_argument(
+        "--test-subset",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="a class-balanced subset of N test images (marked as not the "
+        "full protocol)",
+    )
+    reproduce.add_argument(
+        "--verbose",
+        type=_verbosity,
+        default="auto",
+        help="Keras verbosity: auto (progress bars), 0, 1 or 2",
+    )
+
+
+def _reproduce(args, argv) -> int:
+    from keras_cifar_blocks.architectures import get_architecture
+    from keras_cifar_blocks.architectures import names
+    from keras_cifar_blocks.training.reproduction import reproduce
+    from keras_cifar_blocks.training.reproduction import write_table
+
+    if args.table:
+        print(f"Table: {write_table(args.results_dir)}")
+        return 0
+    if args.all == bool(args.names):
+        raise ValueError(
+            "Invalid arguments. Expected architecture names or --all (not "
+            f"both). Received names={args.names}, --all={args.all}"
+        )
+    selected = names() if args.all else args.names
+    for name in selected:  # Every name is checked before any training.
+        get_architecture(name)
+    for name in selected:
+        row = reproduce(
+            name,
+            runs_dir=args.runs_dir,
+            results_dir=args.results_dir,
+            data_dir=args.data_dir,
+            precision=args.precision,
+            seed=args.seed,
+            epochs=args.epochs,
+            subset=args.subset,
+            test_subset=args.test_subset,
+            verbose=args.verbose,
+            command=["kcb", "reproduce", name, *_shared_flags(argv)],
+        )
+        documented = row["documented"]
+        reported = row["protocol"]["reported"]
+        print(
+            f"{name}: {row['ours']:.2%} test accuracy ({reported} epoch, "
+            f"{row['epochs_run']} epochs, "
+            f"{row['wall_seconds'] / 60:.0f} min); documented "
+            f"{documented['text']}: {row['difference_points']:+.2f} points."
+        )
+    print(f"Table: {Path(args.results_dir) / 'README.md'}")
+    return 0
+
+
+def _shared_flags(argv) -> list[str]:
+    """`argv` less the names and --all: the flags each row was run with."""
+    flags, skip = [], False
+    takes_value = {
+        "--precision",
+        "--runs-dir",
+        "--results-dir",
+        "--data-dir",
+        "--seed",
+        "--epochs",
+        "--subset",
+        "--test-subset",
+        "--verbose",
+    }
+    for part in argv[1:]:
+        if skip:
+            flags.append(part)
+            skip = False
+        elif part in takes_value:
+            flags.append(part)
+            skip = True
+        elif part.startswith("--") and part != "--all":
+            flags.append(part)
+    return flags
 
 
 def _info() -> dict:
@@ -517,6 +670,8 @@ def main(argv: list[str] | None = None) -> int:
             return _train(args, argv)
         if args.command == "tune":
             return _tune(args, argv)
+        if args.command == "reproduce":
+            return _reproduce(args, argv)
         if args.command == "evaluate":
             from keras_cifar_blocks.training import evaluate
 

@@ -6,6 +6,10 @@
   stopping) on a stratified train/validation split, keeps the best
   model on the validation set, backs up every epoch so that a stopped
   run resumes, and ends with `evaluate`. Returns the run folder.
+- `reproduce(name, ...)`: trains an architecture as its report did (the
+  recipe's `Protocol`: what it trained and validated on, which epoch it
+  reports) and exports the run, a summary beside the documented accuracy
+  and a table into `reproductions/`.
 - `evaluate(run_dir)`: test accuracy and loss, per-class precision,
   recall and F1, the confusion matrix (`metrics.json`), plots and
   `report.md`, which puts the test accuracy beside the documented one.
@@ -15,7 +19,8 @@
 - `confusion_matrix`, `classification_metrics`, `cross_entropy`: the
   metrics, in NumPy.
 
-`kcb train NAME`, `kcb evaluate RUN_DIR` and `kcb list` are the command
+`kcb train NAME`, `kcb reproduce NAME`, `kcb evaluate RUN_DIR` and `kcb list`
+are the command
 line of the same functions.
 """
 
@@ -23,6 +28,7 @@ from keras_cifar_blocks.training.evaluation import evaluate
 from keras_cifar_blocks.training.metrics import classification_metrics
 from keras_cifar_blocks.training.metrics import confusion_matrix
 from keras_cifar_blocks.training.metrics import cross_entropy
+from keras_cifar_blocks.training.reproduction import reproduce
 from keras_cifar_blocks.training.test_time_augmentation import predict_with_flip
 from keras_cifar_blocks.training.training_loop import train
 
@@ -32,5 +38,6 @@ __all__ = [
     "cross_entropy",
     "evaluate",
     "predict_with_flip",
+    "reproduce",
     "train",
 ]

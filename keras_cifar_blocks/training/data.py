@@ -83,8 +83,9 @@ def load_run_data(
             it.
         test_subset: optional int, a class-balanced subset of the test
             set.
-        val_split: float in (0, 1), the stratified share of the training
-            images held out for validation.
+        val_split: float in [0, 1), the stratified share of the training
+            images held out for validation; with `0` the validation arrays
+            are empty.
         seed: int, seed of the subsets and of the split.
         multiple_of: int, trim the training and validation sets to a
             multiple of it (the number of devices of a JAX data-parallel
@@ -97,9 +98,12 @@ def load_run_data(
     (x_train, y_train), _ = loaded
     if subset is not None:
         x_train, y_train = datasets.subset(x_train, y_train, subset, seed)
-    (x_train, y_train), (x_val, y_val) = datasets.train_validation_split(
-        x_train, y_train, validation_fraction=val_split, seed=seed
-    )
+    if val_split:
+        (x_train, y_train), (x_val, y_val) = datasets.train_validation_split(
+            x_train, y_train, validation_fraction=val_split, seed=seed
+        )
+    else:
+        x_val, y_val = x_train[:0], y_train[:0]
     x_train, y_train = _trim(x_train, y_train, multiple_of)
     x_val, y_val = _trim(x_val, y_val, multiple_of)
     x_test, y_test = load_test_data(
@@ -183,7 +187,7 @@ def make_training_datasets(
 
     Returns:
         Two `tf.data.Dataset`s of `(images, labels)` batches: training and
-        validation.
+        validation (`None` when `data` has no validation images).
 
     Example:
 
@@ -215,6 +219,8 @@ def make_training_datasets(
         augmentation=augmentation,
         one_hot=one_hot,
     )
+    if not len(data.y_val):
+        return train_ds, None
     y_val = data.y_val
     if one_hot:
         y_val = np.eye(len(data.class_names), dtype="float32")[y_val]

@@ -28,6 +28,16 @@ CHECKPOINT_MONITOR = "val_accuracy"
 TRAIN_IMAGES = 50_000
 TEST_IMAGES = 10_000
 VERBOSITIES = ("auto", 0, 1, 2)
+# Which epoch's model `model.keras` holds (and the test set evaluates).
+KEEP = ("best", "last")
+# The dtype policies a run may train under.
+PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
+# Settings that runs recorded before they existed had, in effect.
+LEGACY_SETTINGS = {
+    "validate_on_test": False,
+    "keep": "best",
+    "precision": "float32",
+}
 
 
 def _now() -> str:
@@ -57,15 +67,62 @@ def _check_val_split(val_split) -> float:
     if (
         isinstance(val_split, bool)
         or not isinstance(val_split, (int, float))
-        or not 0.0 < val_split < 1.0
+        or not 0.0 <= val_split < 1.0
     ):
         raise ValueError(
             "Invalid value for argument `val_split`. Expected a float in "
-            "the open range (0, 1): a validation set is needed for early "
-            "stopping and to choose the saved model. Received "
+            "[0, 1): the share of the training images held out for "
+            "validation (0 trains on all of them). Received "
             f"val_split={val_split!r}"
         )
     return float(val_split)
+
+
+def _check_validation(recipe, settings: dict) -> None:
+    """Checks the validation settings against each other and the recipe."""
+    if settings["validate_on_test"] and settings["val_split"]:
+        raise ValueError(
+            "Invalid value for argument `validate_on_test`. The test set "
+            "replaces the validation split, so it needs val_split=0. "
+            f"Received validate_on_test=True, val_split={settings['val_split']}"
+        )
+    validated = settings["validate_on_test"] or settings["val_split"] > 0
+    if settings["keep"] == "best" and not validated:
+        raise ValueError(
+            "Invalid value for argument `keep`. 'best' chooses the epoch "
+            "with the best validation accuracy, and with val_split=0 there "
+            "is no validation data: pass keep='last', a val_split > 0 or "
+            "validate_on_test=True. Received keep='best'"
+        )
+    rule = recipe.early_stopping
+    if rule is not None and rule.monitor.startswith("val_") and not validated:
+        raise ValueError(
+            f"Invalid value for argument `val_split`. The recipe of "
+            f"{recipe.name!r} stops early on {rule.monitor!r}, which needs "
+            "validation data: pass a val_split > 0 or validate_on_test=True. "
+            "Received val_split=0"
+        )
+
+
+def _check_precision(precision) -> str:
+    """The dtype policy name to train under (the global one for None)."""
+    if precision is None:
+        return keras.config.dtype_policy().name
+    return check.one_of("precision", precision, PRECISIONS)
+
+
+def _check_callbacks(callbacks) -> list:
+    if callbacks is None:
+        return []
+    if isinstance(callbacks, keras.callbacks.Callback) or not all(
+        isinstance(callback, keras.callbacks.Callback) for callback in callbacks
+    ):
+        raise TypeError(
+            "Invalid type for argument `callbacks`. Expected a list of "
+            "keras.callbacks.Callback or None. Received "
+            f"callbacks={callbacks!r}"
+        )
+    return list(callbacks)
 
 
 def _check_seed(seed) -> int:
@@ -135,6 +192,10 @@ def _existing_run(out: Path, name: str, settings: dict, overwrite: bool):
     existing = files.existing_run(out, name)
     if existing is None or overwrite:
         return None
+    existing["settings"] = {
+        **LEGACY_SETTINGS,
+        **existing.get("settings", {}),
+    }
     if existing.get("status") == "complete":
         raise FileExistsError(
             f"'{out}' already holds a finished run of {name!r} (see its "
@@ -173,6 +234,10 @@ def train(
     overwrite=False,
     verbose="auto",
     command=None,
+    validate_on_test=False,
+    keep=None,
+    precision=None,
+    callbacks=None,
 ) -> Path:
     """Trains a documented architecture with its recipe; writes a run folder.
 
@@ -185,7 +250,11 @@ def train(
     held out: early stopping watches it and `model.keras` keeps the epoch
     with the best validation accuracy (`keras.callbacks.ModelCheckpoint`).
     The test set is used once, at the end, by `evaluate`, which writes
-    `metrics.json`, the plots and `report.md`.
+    `metrics.json`, the plots and `report.md`. With `val_split=0` every
+    training image is trained on and `model.keras` is the last epoch's;
+    `validate_on_test=True` then watches the test set after every epoch,
+    as the seed reports did (`keras_cifar_blocks.training.reproduce`
+    follows each report's protocol).
 
     The run folder (`out`) holds `config.json`, `history.json`,
     `model.keras` and the report. Training backs itself up after every
@@ -209,8 +278,9 @@ def train(
             many training images (the validation split comes out of it).
         test_subset: optional int, evaluate on a class-balanced subset of
             the test set.
-        val_split: float in (0, 1), the share of the training images held
-            out for validation. Defaults to `0.1`.
+        val_split: float in [0, 1), the share of the training images held
+            out for validation; `0` trains on all of them. Defaults to
+            `0.1`.
         seed: int >= 0, seed of the subsets, the split, the weights, the
             shuffle and the augmentation. Defaults to `0`.
         out: the run folder. Defaults to `runs/<name>`.
@@ -233,6 +303,21 @@ def train(
             or 2). Defaults to `"auto"` (progress bars).
         command: optional list of strings, the command line that started
             the run, recorded in `config.json` (the CLI passes it).
+        validate_on_test: bool, whether the test set is the validation
+            data, evaluated after every epoch (needs `val_split=0`): the
+            seed reports' `model.fit(..., validation_data=(x_test,
+            y_test))`. Use it to reproduce a report, not to choose a model.
+            Defaults to `False`.
+        keep: `"best"` (the epoch with the best validation accuracy) or
+            `"last"`: which epoch's model `model.keras` holds and the test
+            set evaluates. Defaults to `"best"` when there is validation
+            data, else `"last"`.
+        precision: `None` (the global dtype policy), `"float32"`,
+            `"mixed_bfloat16"` or `"mixed_float16"`: the dtype policy the
+            model is built and trained under (the global policy is put
+            back afterwards). Recorded in `config.json`.
+        callbacks: optional list of further `keras.callbacks.Callback`s,
+            called after the run's own ones each epoch.
 
     Returns:
         The run folder, a `pathlib.Path`.
@@ -270,8 +355,73 @@ def train(
     ValueError: Invalid value for argument `name`. Expected one of [...]. ...
     """
     entry = get_architecture(name)
+    settings = _settings(
+        entry,
+        epochs=epochs,
+        batch_size=batch_size,
+        subset=subset,
+        test_subset=test_subset,
+        val_split=val_split,
+        seed=seed,
+        overrides=overrides,
+        augment=augment,
+        shuffle=shuffle,
+        distribute=distribute,
+        validate_on_test=validate_on_test,
+        keep=keep,
+        precision=precision,
+    )
+    check.boolean("overwrite", overwrite)
+    check.one_of("verbose", verbose, VERBOSITIES)
+    out = _check_out(out, name)
+    command = _check_command(command)
+    extra_callbacks = _check_callbacks(callbacks)
+    backend = keras.backend.backend()
+    replicas = _check_replicas(settings, backend)
+
+    existing = _existing_run(out, name, settings, overwrite)
+    data = _load_data(entry.recipe, settings, data_dir, backend, replicas)
+    # Only now: a run whose data is missing leaves the folder as it was.
+    if overwrite and out.exists():
+        files.remove_run(out)
+    out.mkdir(parents=True, exist_ok=True)
+    previous_policy = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(settings["precision"])
+    try:
+        if existing is not None and existing.get("status") == "trained":
+            # Killed during the evaluation: only the report is missing.
+            if verbose:
+                print(f"'{out}' is trained; evaluating it.")
+        else:
+            _fit(
+                entry,
+                settings,
+                data,
+                out=out,
+                existing=existing,
+                data_dir=data_dir,
+                command=command,
+                extra_callbacks=extra_callbacks,
+                verbose=verbose,
+            )
+        model = keras.saving.load_model(out / files.MODEL)
+        evaluate_model(out, model, data.x_test, data.y_test, verbose=verbose)
+    finally:
+        keras.config.set_dtype_policy(previous_policy)
+    return out
+
+
+def _settings(entry, *, epochs, batch_size, subset, test_subset, **given):
+    """The run's settings, checked, as `config.json` records them."""
     recipe = entry.recipe
     classes = recipe.num_classes
+    val_split = _check_val_split(given["val_split"])
+    validate_on_test = check.boolean(
+        "validate_on_test", given["validate_on_test"]
+    )
+    keep = given["keep"]
+    if keep is None:
+        keep = "best" if val_split or validate_on_test else "last"
     settings = {
         "epochs": recipe.epochs
         if epochs is None
@@ -283,31 +433,38 @@ def train(
         "test_subset": _check_size(
             "test_subset", test_subset, classes, TEST_IMAGES
         ),
-        "val_split": _check_val_split(val_split),
-        "seed": _check_seed(seed),
-        "overrides": _check_overrides(entry, overrides),
-        "augment": check.boolean("augment", augment),
-        "shuffle": check.boolean("shuffle", shuffle),
-        "distribute": check.boolean("distribute", distribute),
+        "val_split": val_split,
+        "seed": _check_seed(given["seed"]),
+        "overrides": _check_overrides(entry, given["overrides"]),
+        "augment": check.boolean("augment", given["augment"]),
+        "shuffle": check.boolean("shuffle", given["shuffle"]),
+        "distribute": check.boolean("distribute", given["distribute"]),
+        "validate_on_test": validate_on_test,
+        "keep": check.one_of("keep", keep, KEEP),
+        "precision": _check_precision(given["precision"]),
     }
-    check.boolean("overwrite", overwrite)
-    check.one_of("verbose", verbose, VERBOSITIES)
-    out = _check_out(out, name)
-    command = _check_command(command)
-    backend = keras.backend.backend()
-    replicas = 1
-    if distribute:
-        replicas = distribution.replicas(backend)
-        if backend == "jax" and settings["batch_size"] % replicas:
-            raise ValueError(
-                "Invalid value for argument `batch_size`. With "
-                f"distribute=True on {replicas} JAX devices, each batch is "
-                "split evenly across them, so the batch size must be a "
-                f"multiple of {replicas}. Received "
-                f"batch_size={settings['batch_size']}"
-            )
+    _check_validation(recipe, settings)
+    return settings
 
-    existing = _existing_run(out, name, settings, overwrite)
+
+def _check_replicas(settings: dict, backend: str) -> int:
+    """The number of devices a `distribute` run splits each batch over."""
+    if not settings["distribute"]:
+        return 1
+    replicas = distribution.replicas(backend)
+    if backend == "jax" and settings["batch_size"] % replicas:
+        raise ValueError(
+            "Invalid value for argument `batch_size`. With "
+            f"distribute=True on {replicas} JAX devices, each batch is "
+            "split evenly across them, so the batch size must be a "
+            f"multiple of {replicas}. Received "
+            f"batch_size={settings['batch_size']}"
+        )
+    return replicas
+
+
+def _load_data(recipe, settings: dict, data_dir, backend: str, replicas):
+    """The run's arrays; the test set is the validation set if asked."""
     data = load_run_data(
         recipe.dataset,
         data_dir,
@@ -317,18 +474,25 @@ def train(
         seed=settings["seed"],
         multiple_of=replicas if backend == "jax" else 1,
     )
-    # Only now: a run whose data is missing leaves the folder as it was.
-    if overwrite and out.exists():
-        files.remove_run(out)
-    out.mkdir(parents=True, exist_ok=True)
-    if existing is not None and existing.get("status") == "trained":
-        # Killed during the evaluation: only the report is missing.
-        if verbose:
-            print(f"'{out}' is trained; evaluating it.")
-        model = keras.saving.load_model(out / files.MODEL)
-        evaluate_model(out, model, data.x_test, data.y_test, verbose=verbose)
-        return out
+    if settings["validate_on_test"]:
+        data = dataclasses.replace(data, x_val=data.x_test, y_val=data.y_test)
+    return data
 
+
+def _fit(
+    entry,
+    settings,
+    data,
+    *,
+    out,
+    existing,
+    data_dir,
+    command,
+    extra_callbacks,
+    verbose,
+):
+    """Builds, compiles and fits the model; `model.keras` is the result."""
+    recipe = entry.recipe
     normalization = InputNormalization.fit(
         recipe.input_normalization, data.x_train
     )
@@ -338,7 +502,6 @@ def train(
             recipe.augmentation, seed=settings["seed"]
         )
     one_hot, loss_function = recipe_loss(recipe, pipeline)
-    loss = "categorical_crossentropy" if one_hot else recipe.loss
     effective = dataclasses.replace(
         recipe, epochs=settings["epochs"], batch_size=settings["batch_size"]
     )
@@ -352,20 +515,14 @@ def train(
         augmentation=pipeline,
         one_hot=one_hot,
     )
-
     history = files.load_history(out) if existing else files.empty_history()
     if existing is not None and verbose:
         print(
             f"Resuming the run in '{out}' "
             f"({len(history['epoch'])} epoch(s) recorded)."
         )
-    checkpoints = out / files.CHECKPOINTS
-    checkpoints.mkdir(exist_ok=True)
-    checkpoint_pattern = os.fspath(checkpoints / "epoch_{epoch:04d}.keras")
-    _, best_so_far = best_epoch(history, CHECKPOINT_MONITOR)
-
     with distribution.distribution_scope(
-        settings["distribute"], backend
+        settings["distribute"], keras.backend.backend()
     ) as replicas:
         keras.utils.set_random_seed(settings["seed"])
         model = entry.build(**settings["overrides"])
@@ -374,67 +531,99 @@ def train(
             loss=loss_function,
             metrics=["accuracy"],
         )
-        now = _now()
-        config = {
-            "architecture": name,
-            "description": entry.description,
-            "parameters": int(model.count_params()),
-            "status": "running",
-            "created": existing["created"] if existing else now,
-            "updated": now,
-            "resumed": (existing.get("resumed", []) + [now])
-            if existing
-            else [],
-            "settings": settings,
-            "command": command,
-            "recipe": files.recipe_as_dict(recipe),
-            "training": {
-                "loss": loss,
-                "label_smoothing": recipe.label_smoothing,
-                "one_hot_labels": one_hot,
-                "augmentation": recipe.augmentation if pipeline else None,
-                "early_stopping": _early_stopping_config(recipe),
-                "checkpoint_monitor": CHECKPOINT_MONITOR,
-                "steps_per_epoch": steps_per_epoch,
-                "replicas": replicas,
-            },
-            "data": {
-                "dataset": recipe.dataset,
-                "data_dir": None
-                if data_dir is None
-                else os.fspath(Path(data_dir).expanduser().resolve()),
-                "sizes": data.sizes(),
-                "normalization": normalization.get_config(),
-            },
-            "environment": files.environment(),
+        training = {
+            "loss": "categorical_crossentropy" if one_hot else recipe.loss,
+            "label_smoothing": recipe.label_smoothing,
+            "one_hot_labels": one_hot,
+            "augmentation": recipe.augmentation if pipeline else None,
+            "early_stopping": _early_stopping_config(recipe),
+            "checkpoint_monitor": CHECKPOINT_MONITOR
+            if settings["keep"] == "best"
+            else None,
+            "validation_data": _validation_data(settings),
+            "steps_per_epoch": steps_per_epoch,
+            "replicas": replicas,
         }
-        files.write_json(out / files.CONFIG, config)
-        callbacks = [
-            # Order matters: the checkpoint writes, the recorder moves
-            # it to model.keras and logs the epoch, then the backup.
-            keras.callbacks.ModelCheckpoint(
-                checkpoint_pattern,
-                monitor=CHECKPOINT_MONITOR,
-                mode="max",
-                save_best_only=True,
-                initial_value_threshold=best_so_far,
-            ),
-            RunRecorder(out, checkpoint_pattern),
-            *effective.callbacks(),
-            keras.callbacks.BackupAndRestore(
-                os.fspath(out / files.BACKUP), double_checkpoint=True
-            ),
-        ]
+        data_info = {
+            "dataset": recipe.dataset,
+            "data_dir": None
+            if data_dir is None
+            else os.fspath(Path(data_dir).expanduser().resolve()),
+            "sizes": data.sizes(),
+            "normalization": normalization.get_config(),
+        }
+        _write_config(
+            out,
+            entry,
+            model,
+            settings=settings,
+            existing=existing,
+            command=command,
+            training=training,
+            data=data_info,
+        )
         model.fit(
             train_ds,
             validation_data=val_ds,
             epochs=settings["epochs"],
             shuffle=False,  # The dataset shuffles (seeded).
-            callbacks=callbacks,
+            callbacks=_callbacks(out, effective, settings, history)
+            + extra_callbacks,
             verbose=verbose,
         )
     files.set_status(out, "trained")
-    shutil.rmtree(checkpoints, ignore_errors=True)
-    best_model = keras.saving.load_model(out / files.MODEL)
-    evaluate_model(out, best_model, data.x_test, data.y_test, verbose=verbose)
-    return out
+    shutil.rmtree(out / files.CHECKPOINTS, ignore_errors=True)
+
+
+def _validation_data(settings: dict) -> str:
+    if settings["validate_on_test"]:
+        return "test"
+    return "split" if settings["val_split"] else "none"
+
+
+def _write_config(out, entry, model, *, settings, existing, **sections):
+    now = _now()
+    config = {
+        "architecture": entry.name,
+        "description": entry.description,
+        "parameters": int(model.count_params()),
+        "status": "running",
+        "created": existing["created"] if existing else now,
+        "updated": now,
+        "resumed": (existing.get("resumed", []) + [now]) if existing else [],
+        "settings": settings,
+        "command": sections["command"],
+        "recipe": files.recipe_as_dict(entry.recipe),
+        "training": sections["training"],
+        "data": sections["data"],
+        "environment": files.environment(),
+    }
+    files.write_json(out / files.CONFIG, config)
+
+
+def _callbacks(out, recipe, settings: dict, history: dict) -> list:
+    """The run's own callbacks, in the order they must run."""
+    checkpoints = out / files.CHECKPOINTS
+    checkpoints.mkdir(exist_ok=True)
+    pattern = os.fspath(checkpoints / "epoch_{epoch:04d}.keras")
+    if settings["keep"] == "best":
+        _, best_so_far = best_epoch(history, CHECKPOINT_MONITOR)
+        checkpoint = keras.callbacks.ModelCheckpoint(
+            pattern,
+            monitor=CHECKPOINT_MONITOR,
+            mode="max",
+            save_best_only=True,
+            initial_value_threshold=best_so_far,
+        )
+    else:
+        checkpoint = keras.callbacks.ModelCheckpoint(pattern)
+    return [
+        # Order matters: the checkpoint writes, the recorder moves it to
+        # model.keras and logs the epoch, then the backup.
+        checkpoint,
+        RunRecorder(out, pattern),
+        *recipe.callbacks(),
+        keras.callbacks.BackupAndRestore(
+            os.fspath(out / files.BACKUP), double_checkpoint=True
+        ),
+    ]

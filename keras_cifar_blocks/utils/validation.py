@@ -46,6 +46,20 @@ def rate(name: str, value) -> float:
     return float(value)
 
 
+def open_fraction(name: str, value) -> float:
+    """Return `value` as a float in (0, 1), else raise a ValueError."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not 0.0 < value < 1.0
+    ):
+        raise ValueError(
+            f"Invalid value for argument `{name}`. Expected a float in "
+            f"the open range (0, 1). Received {name}={value!r}"
+        )
+    return float(value)
+
+
 def positive_float(name: str, value) -> float:
     """Return `value` as a float > 0, else raise a ValueError."""
     if (

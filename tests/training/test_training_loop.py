@@ -27,8 +27,12 @@ from tests.training.conftest import RUN_SETTINGS
         ({"subset": 10}, r"`subset`. Expected an integer in \[20, 50000\]"),
         ({"subset": 50_001}, r"`subset`. Expected an integer in \[20, 50000"),
         ({"test_subset": 5}, r"`test_subset`. Expected an integer in \[10,"),
-        ({"val_split": 0.0}, r"`val_split`. Expected a float in the open"),
-        ({"val_split": 1}, r"`val_split`. Expected a float in the open"),
+        ({"val_split": -0.1}, r"`val_split`. Expected a float in \[0, 1\)"),
+        ({"val_split": 1}, r"`val_split`. Expected a float in \[0, 1\)"),
+        ({"val_split": 0, "keep": "best"}, "no validation data"),
+        ({"val_split": 0.1, "validate_on_test": True}, "needs val_split=0"),
+        ({"keep": "first"}, "argument `keep`. Expected one of"),
+        ({"precision": "float16"}, "argument `precision`. Expected one of"),
         ({"seed": -1}, "argument `seed`. Expected an integer >= 0"),
         ({"verbose": 3}, "argument `verbose`. Expected one of"),
     ],
@@ -334,3 +338,51 @@ def test_fast_cifar_trains_with_label_smoothing_and_flip_averaging(
     probabilities = predict_with_flip(model, normalization.apply(x_test))
     accuracy = float(np.mean(probabilities.argmax(1) == y_test.reshape(-1)))
     assert metrics["test_accuracy"] == pytest.approx(accuracy, abs=1 / 200)
+
+
+def test_early_stopping_on_validation_needs_validation_data(tmp_path):
+    with pytest.raises(ValueError, match="stops early on 'val_loss'"):
+        train("schnack2022", val_split=0, out=tmp_path / "run")
+    assert not (tmp_path / "run").exists()
+
+
+def test_callbacks_must_be_keras_callbacks():
+    with pytest.raises(TypeError, match="argument `callbacks`"):
+        train("li2018_model1", callbacks=[print])
+
+
+def test_no_validation_split_trains_on_everything_under_a_precision(
+    tmp_path, cifar10_dir
+):
+    before = keras.config.dtype_policy().name
+    run = train(
+        "li2018_model1",
+        data_dir=cifar10_dir,
+        out=tmp_path / "run",
+        epochs=2,
+        subset=300,
+        test_subset=100,
+        val_split=0,
+        precision="mixed_bfloat16",
+        verbose=0,
+    )
+    # The global policy is put back; the run records the one it used.
+    assert keras.config.dtype_policy().name == before
+    config = files.read_json(run / files.CONFIG)
+    assert config["settings"]["precision"] == "mixed_bfloat16"
+    assert config["settings"]["keep"] == "last"
+    assert config["data"]["sizes"] == {
+        "train": 300,
+        "validation": 0,
+        "test": 100,
+    }
+    assert config["training"]["validation_data"] == "none"
+    history = files.read_json(run / files.HISTORY)
+    assert history["epoch"] == [1, 2]
+    assert "val_accuracy" not in history
+    model = keras.saving.load_model(run / files.MODEL)
+    assert model.get_layer("predictions").compute_dtype == "float32"
+    assert model.get_layer("stage_1").compute_dtype == "bfloat16"
+    metrics = files.read_json(run / files.METRICS)
+    assert metrics["epochs_run"] == 2
+    assert metrics["best_epoch"] is None

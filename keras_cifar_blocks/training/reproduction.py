@@ -1,0 +1,430 @@
+"""`reproduce(name)`: train an architecture as its report did, and compare.
+
+A reproduction is a `train()` run under the report's data `Protocol`
+(`recipe(name).protocol`: what it trained and validated on, which epoch's
+accuracy it gives) with the recipe's epochs, early stopping, optimizer,
+schedule, augmentation and batch size. It trains in a run folder
+(`runs_dir/ROW`, resumable like any run: the same call goes on from the
+last finished epoch) and, after every epoch, exports the light files of
+the run (`config.json`, `history.json` and, once evaluated,
+`metrics.json`, `report.md` and the plots; never `model.keras`) with a
+`reproduction.json` summary into `results_dir/ROW`, then rewrites the
+table of `results_dir/README.md`. So a stopped run leaves a partial row,
+marked as such, that the next call completes.
+
+ROW is the architecture's name, with `-float32` (or another precision)
+appended when the run does not use the backend's reproduction precision
+(`mixed_bfloat16` on TensorFlow, `float32` elsewhere) and `-jax` or
+`-torch` when it does not run on TensorFlow: each is its own row.
+"""
+
+import os
+import platform
+import re
+import shlex
+import shutil
+import statistics
+from pathlib import Path
+
+import keras
+
+from keras_cifar_blocks.architectures import get_architecture
+from keras_cifar_blocks.training import run_dir as files
+from keras_cifar_blocks.training.training_loop import train
+
+SUMMARY = "reproduction.json"
+TABLE = "README.md"
+# What a results row holds: the run's light files (never model.keras).
+EXPORTED = (
+    files.CONFIG,
+    files.HISTORY,
+    files.METRICS,
+    files.REPORT,
+    files.LEARNING_CURVES,
+    files.CONFUSION_MATRIX,
+    files.MISCLASSIFIED,
+)
+KEEP = {"final": "last", "best": "best"}
+TABLE_BEGIN = "<!-- BEGIN GENERATED table: kcb reproduce -->"
+TABLE_END = "<!-- END GENERATED table -->"
+
+
+def reproduction_precision(backend: str | None = None) -> str:
+    """The precision reproductions use by default on `backend`.
+
+    `mixed_bfloat16` on TensorFlow, which trains faster than float32 on
+    CPUs with bfloat16 units and on GPUs; `float32` on JAX and PyTorch.
+    """
+    backend = backend or keras.backend.backend()
+    return "mixed_bfloat16" if backend == "tensorflow" else "float32"
+
+
+def row_name(name: str, precision: str, backend: str) -> str:
+    """The results folder name of a reproduction (see the module doc)."""
+    row = name
+    if precision != reproduction_precision(backend):
+        row += f"-{precision}"
+    if backend != "tensorflow":
+        row += f"-{backend}"
+    return row
+
+
+def reproduce(
+    name,
+    *,
+    runs_dir="runs/reproductions",
+    results_dir="reproductions",
+    data_dir=None,
+    precision=None,
+    seed=0,
+    epochs=None,
+    subset=None,
+    test_subset=None,
+    verbose="auto",
+    command=None,
+) -> dict:
+    """Trains `name` as its report did; writes and returns its summary.
+
+    Args:
+        name: an architecture name (`keras_cifar_blocks.architectures.
+            names()`).
+        runs_dir: where the run folders are (`runs_dir/ROW`, with
+            `model.keras` and the resume backup). Defaults to
+            `"runs/reproductions"`.
+        results_dir: where the rows are exported (`results_dir/ROW`) and
+            the table written (`results_dir/README.md`). Defaults to
+            `"reproductions"`.
+        data_dir: where the dataset lies (see `train`).
+        precision: the dtype policy; defaults to
+            `reproduction_precision()`.
+        seed: int >= 0, the run's seed. Defaults to `0`.
+        epochs, subset, test_subset: for a quick check of the protocol
+            only: fewer epochs, a class-balanced subset of the training
+            or test images. A row trained with any of them is marked
+            "not the full protocol" in the table.
+        verbose: Keras verbosity. Defaults to `"auto"`.
+        command: optional command line (a string or a list of strings)
+            recorded in the row; the CLI passes it.
+
+    Returns:
+        The row's summary, the dict written to `reproduction.json`:
+        `documented` and `ours` accuracies (`ours` is the test accuracy of
+        the epoch the report's protocol gives), `difference_points`,
+        `epochs_run`, `wall_seconds`, `backend`, `precision`, `hardware`,
+        `command`, `status` (`"complete"` or `"partial"`) and more.
+
+    Raises:
+        ValueError: if `name` is unknown or an argument is out of range.
+        FileExistsError: if the row's results folder or run folder holds
+            another architecture's run.
+        FileNotFoundError: if the dataset is not found (nothing is
+            written then).
+
+    Example:
+
+    ```py
+    from keras_cifar_blocks.training import reproduce
+
+    row = reproduce("li2018_model1")  # 100 epochs, as the report
+    print(row["documented"]["value"], row["ours"])
+    ```
+
+    >>> reproduce("li2018_model9")
+    Traceback (most recent call last):
+    ...
+    ValueError: Invalid value for argument `name`. Expected one of [...]. ...
+    """
+    entry = get_architecture(name)
+    protocol = entry.recipe.protocol
+    backend = keras.backend.backend()
+    if precision is None:
+        precision = reproduction_precision(backend)
+    row = row_name(name, precision, backend)
+    run = Path(runs_dir) / row
+    results = Path(results_dir) / row
+    _check_results_folder(results, name)
+    if isinstance(command, (list, tuple)):
+        command = shlex.join(command)
+    exporter = _Exporter(
+        run,
+        results,
+        command=command,
+        full_protocol=epochs is None and subset is None and test_subset is None,
+    )
+    train(
+        name,
+        out=run,
+        epochs=epochs,
+        subset=subset,
+        test_subset=test_subset,
+        data_dir=data_dir,
+        seed=seed,
+        val_split=protocol.validation_split
+        if protocol.validation == "split"
+        else 0.0,
+        validate_on_test=protocol.validation == "test",
+        keep=KEEP[protocol.reported],
+        precision=precision,
+        verbose=verbose,
+        command=None if command is None else shlex.split(command),
+        callbacks=[exporter],
+    )
+    return exporter.export()
+
+
+def _check_results_folder(results: Path, name: str) -> None:
+    summary = results / SUMMARY
+    if summary.exists():
+        architecture = files.read_json(summary).get("architecture")
+        if architecture != name:
+            raise FileExistsError(
+                f"Refusing to overwrite '{results}': it holds the "
+                f"reproduction of {architecture!r}, not {name!r}."
+            )
+    elif results.exists() and any(results.iterdir()):
+        raise FileExistsError(
+            f"Refusing to write a reproduction into '{results}': the folder "
+            f"is not empty and holds no {SUMMARY}."
+        )
+
+
+class _Exporter(keras.callbacks.Callback):
+    """Exports the run's light files and its summary after every epoch."""
+
+    def __init__(self, run: Path, results: Path, command, full_protocol):
+        super().__init__()
+        self.run = run
+        self.results = results
+        self.command = command
+        self.full_protocol = full_protocol
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.export()
+
+    def export(self) -> dict:
+        self.results.mkdir(parents=True, exist_ok=True)
+        for name in EXPORTED:
+            source = self.run / name
+            if source.exists():
+                shutil.copyfile(source, self.results / f".{name}.tmp")
+                os.replace(self.results / f".{name}.tmp", self.results / name)
+        summary = summarize(
+            files.load_config(self.run),
+            files.load_history(self.run),
+            _read_optional(self.run / files.METRICS),
+            command=self.command,
+            full_protocol=self.full_protocol,
+        )
+        files.write_json(self.results / SUMMARY, summary)
+        write_table(self.results.parent)
+        return summary
+
+
+def _read_optional(path: Path):
+    return files.read_json(path) if path.exists() else None
+
+
+def hardware() -> dict:
+    """The machine a row was measured on: processor, cores, platform."""
+    processor = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    processor = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    devices = []
+    try:
+        devices = [
+            str(device)
+            for device in keras.distribution.list_devices()
+            if not str(device).lower().startswith("cpu")
+        ]
+    except Exception:  # A backend without device listing.
+        devices = []
+    return {
+        "processor": processor,
+        "cpu_count": os.cpu_count(),
+        "accelerators": devices,
+        "platform": platform.platform(),
+    }
+
+
+def summarize(config, history, metrics, *, command, full_protocol) -> dict:
+    """A row's `reproduction.json` from its run's files.
+
+    `metrics` is `None` until the run is evaluated: the row is then
+    `"partial"`, and `ours_so_far` is the last epoch's validation
+    accuracy (the test accuracy, where the report validated on the test
+    set).
+    """
+    recipe = config["recipe"]
+    settings = config["settings"]
+    protocol = recipe["protocol"]
+    seconds = [s for s in history.get("seconds", []) if s is not None]
+    epochs_run = len(history.get("epoch", []))
+    recipe_epochs = settings["epochs"]
+    complete = metrics is not None and config["status"] == "complete"
+    ours = metrics["test_accuracy"] if complete else None
+    documented = recipe["accuracy"]
+    per_epoch = statistics.median(seconds) if seconds else None
+    val = [v for v in history.get("val_accuracy", []) if v is not None]
+    return {
+        "architecture": config["architecture"],
+        "status": "complete" if complete else "partial",
+        "full_protocol": full_protocol,
+        "documented": {
+            "value": documented["value"],
+            "split": documented["split"],
+            "text": recipe["accuracy_text"],
+        },
+        "ours": ours,
+        "ours_so_far": None if complete or not val else val[-1],
+        "difference_points": None
+        if ours is None
+        else round(100 * (ours - documented["value"]), 2),
+        "protocol": protocol,
+        "reported_epoch": _reported_epoch(protocol, metrics, epochs_run),
+        "epochs_run": epochs_run,
+        "recipe_epochs": recipe_epochs,
+        "stopped_early": complete and epochs_run < recipe_epochs,
+        "wall_seconds": round(sum(seconds), 1),
+        "seconds_per_epoch": None if per_epoch is None else round(per_epoch, 1),
+        "estimated_seconds": None
+        if per_epoch is None
+        else round(per_epoch * recipe_epochs),
+        "parameters": config["parameters"],
+        "train_images": config["data"]["sizes"]["train"],
+        "test_images": config["data"]["sizes"]["test"],
+        "backend": config["environment"]["backend"],
+        "precision": settings["precision"],
+        "seed": settings["seed"],
+        "hardware": hardware(),
+        "versions": config["environment"]["versions"],
+        "command": command,
+        "started": config["created"],
+        "resumed": config.get("resumed", []),
+        "updated": config["updated"],
+    }
+
+
+def _reported_epoch(protocol, metrics, epochs_run):
+    if metrics is None:
+        return None
+    if protocol["reported"] == "best":
+        return metrics["best_epoch"]
+    return epochs_run
+
+
+def _percent(value) -> str:
+    return "-" if value is None else f"{100 * value:.2f}%"
+
+
+def _duration(seconds) -> str:
+    if seconds is None:
+        return "-"
+    if seconds < 3600:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def _table_line(summary: dict, row: str) -> str:
+    if summary["status"] == "complete":
+        ours = f"**{_percent(summary['ours'])}**"
+        difference = f"{summary['difference_points']:+.2f}"
+        status = "complete"
+        if summary["stopped_early"]:
+            status += " (early stop)"
+    else:
+        ours = f"{_percent(summary['ours_so_far'])} so far"
+        difference = "-"
+        status = (
+            f"partial; estimate {_duration(summary['estimated_seconds'])} "
+            f"at {summary['seconds_per_epoch']:.0f} s/epoch"
+            if summary["seconds_per_epoch"]
+            else "partial"
+        )
+    if not summary["full_protocol"]:
+        status += "; not the full protocol"
+    epochs = f"{summary['epochs_run']}/{summary['recipe_epochs']}"
+    return (
+        f"| [`{row}`]({row}/report.md) | {summary['documented']['text']} | "
+        f"{ours} | {difference} | {summary['protocol']['reported']} | "
+        f"{epochs} | {_duration(summary['wall_seconds'])} | "
+        f"{summary['backend']} | {summary['precision']} | {status} |"
+    )
+
+
+def table(results_dir) -> str:
+    """The markdown table of every row in `results_dir`, and the commands."""
+    results_dir = Path(results_dir)
+    rows = sorted(
+        (path.parent.name, files.read_json(path))
+        for path in results_dir.glob(f"*/{SUMMARY}")
+    )
+    lines = [
+        "| Row | Documented | Ours | Points | Reported epoch | Epochs "
+        "(run/recipe) | Wall time | Backend | Precision | Status |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        *(_table_line(summary, row) for row, summary in rows),
+    ]
+    machines = sorted(
+        {
+            f"{s['hardware']['processor']}, {s['hardware']['cpu_count']} "
+            "cores"
+            + (
+                f", {', '.join(s['hardware']['accelerators'])}"
+                if s["hardware"]["accelerators"]
+                else ""
+            )
+            for _, s in rows
+        }
+    )
+    lines += ["", "Hardware: " + "; ".join(machines) if machines else ""]
+    lines += ["", "Commands (from the project's root):", ""]
+    lines += [
+        f"- `{row}`: `{summary['command'] or 'reproduce() from Python'}`"
+        for row, summary in rows
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def write_table(results_dir) -> Path:
+    """Writes `table()` into `results_dir/README.md` between its markers.
+
+    Text outside the markers (the notes of each row) is kept; a README
+    without markers gets the table appended.
+    """
+    path = Path(results_dir) / TABLE
+    generated = f"{TABLE_BEGIN}\n{table(results_dir)}{TABLE_END}"
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    pattern = re.compile(
+        re.escape(TABLE_BEGIN) + r".*?" + re.escape(TABLE_END), re.DOTALL
+    )
+    if pattern.search(text):
+        text = pattern.sub(lambda _: generated, text)
+    else:
+        text = (text.rstrip() + "\n\n" if text else "") + generated + "\n"
+    temporary = path.with_name(f".{TABLE}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
+    return path
+
+
+def reproduced_accuracies(results_dir) -> dict[str, dict]:
+    """`{architecture: summary}` of the complete full-protocol rows.
+
+    The row named after the architecture alone is preferred, i.e. the
+    backend's default precision on TensorFlow.
+    """
+    found = {}
+    for path in sorted(Path(results_dir).glob(f"*/{SUMMARY}")):
+        summary = files.read_json(path)
+        if summary["status"] != "complete" or not summary["full_protocol"]:
+            continue
+        name = summary["architecture"]
+        if name not in found or path.parent.name == name:
+            found[name] = summary
+    return found

@@ -1,0 +1,272 @@
+"""`reproduce`: the report's protocol, the exported rows, resume, refusals.
+
+The runs are small (a class-balanced subset of real CIFAR-10 and 2-3
+epochs) and in float32, so that the accuracy the protocol reports can be
+compared with the history on every backend.
+"""
+
+import pytest
+
+from keras_cifar_blocks.architectures import Protocol
+from keras_cifar_blocks.architectures import names
+from keras_cifar_blocks.architectures import recipe
+from keras_cifar_blocks.training import reproduce
+from keras_cifar_blocks.training import reproduction
+from keras_cifar_blocks.training import run_dir as files
+
+SMALL = {"subset": 500, "test_subset": 256, "precision": "float32"}
+
+
+def _reproduce(name, tmp_path, cifar10_dir, **kwargs):
+    return reproduce(
+        name,
+        runs_dir=tmp_path / "runs",
+        results_dir=tmp_path / "results",
+        data_dir=cifar10_dir,
+        verbose=0,
+        **{**SMALL, **kwargs},
+    )
+
+
+@pytest.fixture(scope="module")
+def final_row(tmp_path_factory, cifar10_dir):
+    """li2018_model1 under its report's protocol, 2 epochs."""
+    tmp_path = tmp_path_factory.mktemp("reproduce_final")
+    summary = _reproduce(
+        "li2018_model1",
+        tmp_path,
+        cifar10_dir,
+        epochs=2,
+        command="kcb reproduce li2018_model1 --epochs 2",
+    )
+    return tmp_path, summary
+
+
+def test_every_recipe_states_a_protocol():
+    for name in names():
+        protocol = recipe(name).protocol
+        assert isinstance(protocol, Protocol)
+        assert protocol.note, name
+    assert recipe("li2018_model3_2").protocol.validation == "test"
+    assert recipe("li2018_model3_2").protocol.reported == "final"
+    assert recipe("schnack2022").protocol.reported == "best"
+    assert recipe("donzella_cnn").protocol.reported == "final"
+    assert recipe("fast_cifar").protocol.validation == "none"
+    assert recipe("ntua_simple_cnn").protocol.validation == "split"
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"validation": "train"}, "argument `validation`. Expected one of"),
+        ({"validation": "test", "reported": "last"}, "argument `reported`"),
+        ({"validation": "none", "reported": "best"}, "no best epoch"),
+        ({"validation": "split", "validation_split": 0.0}, "open range"),
+    ],
+)
+def test_invalid_protocols(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        Protocol(**kwargs)
+
+
+def test_row_names():
+    assert reproduction.row_name("a", "mixed_bfloat16", "tensorflow") == "a"
+    assert reproduction.row_name("a", "float32", "tensorflow") == "a-float32"
+    assert reproduction.row_name("a", "float32", "jax") == "a-jax"
+    assert (
+        reproduction.row_name("a", "mixed_bfloat16", "torch")
+        == "a-mixed_bfloat16-torch"
+    )
+
+
+def test_final_protocol_trains_on_all_images_and_watches_the_test_set(
+    final_row,
+):
+    tmp_path, summary = final_row
+    row = tmp_path / "results" / summary_row(summary)
+    config = files.read_json(row / files.CONFIG)
+    assert config["settings"]["val_split"] == 0.0
+    assert config["settings"]["validate_on_test"] is True
+    assert config["settings"]["keep"] == "last"
+    assert config["settings"]["precision"] == "float32"
+    # Every training image of the subset is trained on; the test images
+    # are the validation data.
+    assert config["data"]["sizes"] == {
+        "train": 500,
+        "validation": 256,
+        "test": 256,
+    }
+    history = files.read_json(row / files.HISTORY)
+    assert history["epoch"] == [1, 2]
+    # The reported number is the last epoch's test accuracy.
+    assert summary["reported_epoch"] == 2
+    assert summary["ours"] == pytest.approx(
+        history["val_accuracy"][-1], abs=1.5 / 256
+    )
+    metrics = files.read_json(row / files.METRICS)
+    assert summary["ours"] == metrics["test_accuracy"]
+    assert summary["difference_points"] == pytest.approx(
+        100 * (summary["ours"] - 0.6834), abs=0.01
+    )
+
+
+def summary_row(summary) -> str:
+    return reproduction.row_name(
+        summary["architecture"], summary["precision"], summary["backend"]
+    )
+
+
+def test_row_holds_the_light_files_and_the_table(final_row):
+    tmp_path, summary = final_row
+    row = tmp_path / "results" / summary_row(summary)
+    for name in reproduction.EXPORTED:
+        assert (row / name).is_file(), name
+    assert not (row / files.MODEL).exists()
+    assert (tmp_path / "runs" / row.name / files.MODEL).is_file()
+    assert files.read_json(row / reproduction.SUMMARY) == summary
+    assert summary["status"] == "complete"
+    assert summary["full_protocol"] is False
+    assert summary["epochs_run"] == 2
+    assert summary["wall_seconds"] > 0
+    assert summary["hardware"]["cpu_count"] >= 1
+    assert summary["command"] == "kcb reproduce li2018_model1 --epochs 2"
+    readme = (tmp_path / "results" / reproduction.TABLE).read_text()
+    assert f"[`{row.name}`]({row.name}/report.md)" in readme
+    assert "68.34% (CIFAR-10)" in readme
+    assert "not the full protocol" in readme
+
+
+def test_best_protocol_reports_the_best_test_epoch(tmp_path, cifar10_dir):
+    summary = _reproduce("schnack2022", tmp_path, cifar10_dir, epochs=3)
+    row = tmp_path / "results" / summary_row(summary)
+    config = files.read_json(row / files.CONFIG)
+    assert config["settings"]["keep"] == "best"
+    assert config["settings"]["validate_on_test"] is True
+    history = files.read_json(row / files.HISTORY)
+    best = max(history["val_accuracy"])
+    assert (
+        summary["reported_epoch"]
+        == (history["epoch"][history["val_accuracy"].index(best)])
+    )
+    assert summary["ours"] == pytest.approx(best, abs=1.5 / 256)
+
+
+def test_a_stopped_reproduction_is_partial_then_resumes(
+    tmp_path, cifar10_dir, monkeypatch
+):
+    export = reproduction._Exporter.on_epoch_end
+
+    def stop_after_two(self, epoch, logs=None):
+        export(self, epoch, logs)
+        if epoch == 1:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(reproduction._Exporter, "on_epoch_end", stop_after_two)
+    with pytest.raises(KeyboardInterrupt):
+        _reproduce("li2018_model1", tmp_path, cifar10_dir, epochs=3)
+    row = (
+        tmp_path
+        / "results"
+        / reproduction.row_name("li2018_model1", "float32", _backend())
+    )
+    partial = files.read_json(row / reproduction.SUMMARY)
+    assert partial["status"] == "partial"
+    assert partial["epochs_run"] == 2
+    assert partial["ours"] is None
+    history = files.read_json(row / files.HISTORY)
+    assert partial["ours_so_far"] == history["val_accuracy"][-1]
+    assert (
+        "partial; estimate" in (tmp_path / "results" / "README.md").read_text()
+    )
+
+    monkeypatch.setattr(reproduction._Exporter, "on_epoch_end", export)
+    summary = _reproduce("li2018_model1", tmp_path, cifar10_dir, epochs=3)
+    assert summary["status"] == "complete"
+    assert summary["epochs_run"] == 3
+    assert len(summary["resumed"]) == 1
+    history = files.read_json(row / files.HISTORY)
+    assert history["epoch"] == [1, 2, 3]
+
+
+def test_unknown_name(tmp_path):
+    with pytest.raises(ValueError, match="argument `name`"):
+        reproduce("li2018_model9", results_dir=tmp_path)
+    assert not any(tmp_path.iterdir())
+
+
+def test_refuses_a_results_folder_of_another_architecture(tmp_path):
+    row = (
+        tmp_path
+        / "results"
+        / reproduction.row_name(
+            "li2018_model1",
+            reproduction.reproduction_precision(),
+            _backend(),
+        )
+    )
+    row.mkdir(parents=True)
+    theirs = {"architecture": "schnack2022", "status": "complete"}
+    files.write_json(row / reproduction.SUMMARY, theirs)
+    with pytest.raises(FileExistsError, match="reproduction of 'schnack2022'"):
+        reproduce("li2018_model1", results_dir=tmp_path / "results")
+    assert files.read_json(row / reproduction.SUMMARY) == theirs
+
+
+def test_refuses_a_run_folder_of_another_architecture(tmp_path):
+    run = (
+        tmp_path
+        / "runs"
+        / reproduction.row_name("li2018_model1", "float32", _backend())
+    )
+    run.mkdir(parents=True)
+    theirs = {"architecture": "schnack2022", "status": "complete"}
+    files.write_json(run / files.CONFIG, theirs)
+    with pytest.raises(FileExistsError, match="run of 'schnack2022'"):
+        reproduce(
+            "li2018_model1",
+            runs_dir=tmp_path / "runs",
+            results_dir=tmp_path / "results",
+            precision="float32",
+        )
+    assert files.read_json(run / files.CONFIG) == theirs
+    assert not (tmp_path / "results").exists()
+
+
+def test_missing_data_writes_nothing(tmp_path):
+    with pytest.raises(FileNotFoundError, match="cifar-10-python.tar.gz"):
+        reproduce(
+            "li2018_model1",
+            runs_dir=tmp_path / "runs",
+            results_dir=tmp_path / "results",
+            data_dir=tmp_path,
+        )
+    assert not (tmp_path / "results").exists()
+
+
+def test_write_table_keeps_the_notes_outside_its_markers(final_row):
+    tmp_path, _ = final_row
+    results = tmp_path / "results"
+    readme = results / reproduction.TABLE
+    readme.write_text(
+        "# Notes before\n\n"
+        f"{reproduction.TABLE_BEGIN}\nold table\n{reproduction.TABLE_END}\n"
+        "\n## Notes after\n"
+    )
+    reproduction.write_table(results)
+    text = readme.read_text()
+    assert text.startswith("# Notes before\n")
+    assert text.endswith("## Notes after\n")
+    assert "old table" not in text
+    assert "| Row | Documented | Ours |" in text
+
+
+def test_reproduced_accuracies_skip_partial_and_smoke_rows(final_row):
+    tmp_path, _ = final_row
+    # The only row was trained with --epochs: not the full protocol.
+    assert reproduction.reproduced_accuracies(tmp_path / "results") == {}
+
+
+def _backend():
+    import keras
+
+    return keras.backend.backend()
