@@ -68,6 +68,14 @@ def _parser() -> argparse.ArgumentParser:
     listing.add_argument(
         "--json", action="store_true", help="print the list as JSON"
     )
+    listing.add_argument(
+        "--reproductions",
+        default=None,
+        metavar="DIR",
+        help="results folder of `kcb reproduce` whose complete rows fill "
+        "the REPRODUCED column (default: ./reproductions, else the "
+        "checkout's reproductions/)",
+    )
 
     train = commands.add_parser(
         "train",
@@ -116,7 +124,28 @@ def _parser() -> argparse.ArgumentParser:
         type=float,
         default=0.1,
         help="share of the training images held out for validation "
-        "(stratified; default: 0.1)",
+        "(stratified; default: 0.1); 0 trains on all of them and keeps "
+        "the last epoch's model",
+    )
+    train.add_argument(
+        "--validate-on-test",
+        action="store_true",
+        help="with --val-split 0: watch the test set after every epoch, as "
+        "the seed reports did (for reproductions, not model selection)",
+    )
+    train.add_argument(
+        "--keep",
+        choices=("best", "last"),
+        default=None,
+        help="which epoch's model is saved and tested: best (validation "
+        "accuracy; the default with validation data) or last",
+    )
+    train.add_argument(
+        "--precision",
+        choices=("float32", "mixed_bfloat16", "mixed_float16"),
+        default=None,
+        help="dtype policy to train under (default: Keras' global policy, "
+        "float32)",
     )
     train.add_argument("--seed", type=int, default=0, help="default: 0")
     train.add_argument(
@@ -500,11 +529,39 @@ def _info() -> dict:
     }
 
 
-def architecture_table() -> list[dict]:
-    """One dict per architecture: what `kcb list` prints."""
+def _reproductions_dir(given) -> Path | None:
+    """The folder `kcb list` reads reproduced accuracies from."""
+    if given is not None:
+        if not Path(given).is_dir():
+            raise FileNotFoundError(
+                "Invalid value for argument `--reproductions`. Expected a "
+                f"folder written by `kcb reproduce`. Received '{given}'"
+            )
+        return Path(given)
+    for candidate in (
+        Path("reproductions"),
+        Path(__file__).resolve().parents[2] / "reproductions",
+    ):
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
+def architecture_table(reproductions=None) -> list[dict]:
+    """One dict per architecture: what `kcb list` prints.
+
+    Args:
+        reproductions: optional results folder of `kcb reproduce`; each
+            architecture's complete, full-protocol row there fills
+            `"reproduced"` (else `None`).
+    """
     from keras_cifar_blocks.architectures import get_architecture
     from keras_cifar_blocks.architectures import names
+    from keras_cifar_blocks.training.reproduction import reproduced_accuracies
 
+    reproduced = (
+        {} if reproductions is None else reproduced_accuracies(reproductions)
+    )
     rows = []
     for name in names():
         entry = get_architecture(name)
@@ -530,27 +587,44 @@ def architecture_table() -> list[dict]:
                     "seed": source.seed,
                 },
                 "description": entry.description,
+                "reproduced": _reproduced(reproduced.get(name)),
             }
         )
     return rows
 
 
+def _reproduced(summary) -> dict | None:
+    if summary is None:
+        return None
+    keys = ("ours", "difference_points", "epochs_run", "backend", "precision")
+    return {key: summary[key] for key in keys}
+
+
 def _print_table(rows: list[dict]) -> None:
-    header = ("NAME", "PARAMETERS", "DOCUMENTED ACCURACY", "SOURCE")
+    header = (
+        "NAME",
+        "PARAMETERS",
+        "DOCUMENTED ACCURACY",
+        "REPRODUCED",
+        "SOURCE",
+    )
     lines = [
         (
             row["name"],
             f"{row['parameters']:,}",
             row["documented_accuracy"]["text"],
+            "-"
+            if row["reproduced"] is None
+            else f"{row['reproduced']['ours']:.2%}",
             row["source"]["citation"],
         )
         for row in rows
     ]
-    widths = [max(len(line[i]) for line in [header, *lines]) for i in (0, 1, 2)]
+    widths = [max(len(line[i]) for line in [header, *lines]) for i in range(4)]
     for line in [header, *lines]:
         print(
             f"{line[0]:<{widths[0]}}  {line[1]:>{widths[1]}}  "
-            f"{line[2]:<{widths[2]}}  {line[3]}"
+            f"{line[2]:<{widths[2]}}  {line[3]:>{widths[3]}}  {line[4]}"
         )
 
 
@@ -575,6 +649,9 @@ def _train(args, argv) -> int:
         overwrite=args.overwrite,
         verbose=args.verbose,
         command=["kcb", *argv],
+        validate_on_test=args.validate_on_test,
+        keep=args.keep,
+        precision=args.precision,
     )
     _print_result(read_json(run / METRICS), run)
     return 0
@@ -660,7 +737,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     try:
         if args.command == "list":
-            rows = architecture_table()
+            rows = architecture_table(_reproductions_dir(args.reproductions))
             if args.json:
                 print(json.dumps(rows, indent=2))
             else:

@@ -27,14 +27,15 @@ def _last_line(text: str) -> str:
 # --------------------------------------------------------------------------
 
 
-def test_list_prints_a_table_of_every_architecture(capsys):
-    assert main(["list"]) == 0
+def test_list_prints_a_table_of_every_architecture(capsys, tmp_path):
+    assert main(["list", "--reproductions", str(tmp_path)]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split() == [
         "NAME",
         "PARAMETERS",
         "DOCUMENTED",
         "ACCURACY",
+        "REPRODUCED",
         "SOURCE",
     ]
     assert [line.split()[0] for line in lines[1:]] == names()
@@ -42,6 +43,49 @@ def test_list_prints_a_table_of_every_architecture(capsys):
     assert "42,442" in row
     assert "68.34% (CIFAR-10)" in row
     assert 'Li (2018), "CIFAR10 CNN use Keras"' in row
+    assert row.split()[4] == "-"  # Not reproduced in tmp_path.
+
+
+def _write_row(results, row, **summary):
+    (results / row).mkdir(parents=True)
+    files.write_json(
+        results / row / "reproduction.json",
+        {
+            "architecture": "li2018_model1",
+            "status": "complete",
+            "full_protocol": True,
+            "ours": 0.6789,
+            "difference_points": -0.45,
+            "epochs_run": 100,
+            "backend": "tensorflow",
+            "precision": "mixed_bfloat16",
+            **summary,
+        },
+    )
+
+
+def test_list_shows_the_reproduced_accuracy(capsys, tmp_path):
+    _write_row(tmp_path, "li2018_model1")
+    _write_row(tmp_path, "li2018_model1-float32", ours=0.7, precision="f")
+    _write_row(
+        tmp_path, "schnack2022", architecture="schnack2022", status="partial"
+    )
+    assert main(["list", "--reproductions", str(tmp_path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    row = next(line for line in lines if line.startswith("li2018_model1 "))
+    # The default precision's row, not the float32 control.
+    assert "67.89%" in row
+    row = next(line for line in lines if line.startswith("schnack2022 "))
+    assert " - " in row  # A partial row is not a result.
+    assert main(["list", "--json", "--reproductions", str(tmp_path)]) == 0
+    rows = {row["name"]: row for row in json.loads(capsys.readouterr().out)}
+    assert rows["li2018_model1"]["reproduced"]["ours"] == 0.6789
+    assert rows["schnack2022"]["reproduced"] is None
+
+
+def test_list_refuses_a_missing_reproductions_folder(capsys, tmp_path):
+    assert main(["list", "--reproductions", str(tmp_path / "no")]) == 2
+    assert "--reproductions" in capsys.readouterr().err
 
 
 def test_list_json(capsys):
@@ -410,3 +454,97 @@ def test_info(capsys):
     info = json.loads(capsys.readouterr().out)
     assert info["backend"] in ("tensorflow", "jax", "torch")
     assert "ConvBNPoolDropout" in info["layers"]
+
+
+# --------------------------------------------------------------------------
+# kcb train --precision --val-split 0, and kcb reproduce
+# --------------------------------------------------------------------------
+
+
+def test_train_on_all_images_under_a_precision(tmp_path, cifar10_dir, capsys):
+    run = tmp_path / "run"
+    argv = [
+        "train",
+        "li2018_model1",
+        "--subset",
+        "300",
+        "--epochs",
+        "1",
+        "--val-split",
+        "0",
+        "--precision",
+        "mixed_bfloat16",
+        "--test-subset",
+        "100",
+        "--data-dir",
+        str(cifar10_dir),
+        "--out",
+        str(run),
+        "--verbose",
+        "0",
+    ]
+    assert main(argv) == 0
+    assert _last_line(capsys.readouterr().out) == f"Report folder: {run}"
+    config = files.read_json(run / files.CONFIG)
+    assert config["settings"]["precision"] == "mixed_bfloat16"
+    assert config["settings"]["keep"] == "last"
+    assert config["data"]["sizes"]["train"] == 300
+
+
+def test_train_refuses_validate_on_test_with_a_split(capsys, tmp_path):
+    argv = ["train", "li2018_model1", "--validate-on-test"]
+    assert main([*argv, "--out", str(tmp_path / "run")]) == 2
+    assert "needs val_split=0" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
+
+
+def test_reproduce_writes_rows_and_the_table(tmp_path, cifar10_dir, capsys):
+    results = tmp_path / "results"
+    argv = [
+        "reproduce",
+        "li2018_model1",
+        "--epochs",
+        "1",
+        "--subset",
+        "300",
+        "--test-subset",
+        "100",
+        "--precision",
+        "float32",
+        "--data-dir",
+        str(cifar10_dir),
+        "--runs-dir",
+        str(tmp_path / "runs"),
+        "--results-dir",
+        str(results),
+        "--verbose",
+        "0",
+    ]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "li2018_model1: " in out
+    assert "documented 68.34% (CIFAR-10)" in out
+    assert _last_line(out) == f"Table: {results / 'README.md'}"
+    (summary,) = results.glob("*/reproduction.json")
+    row = files.read_json(summary)
+    assert row["command"] == "kcb reproduce li2018_model1 " + " ".join(argv[2:])
+    assert row["precision"] == "float32"
+    assert row["full_protocol"] is False
+    (results / "README.md").unlink()
+    assert main(["reproduce", "--table", "--results-dir", str(results)]) == 0
+    assert summary.parent.name in (results / "README.md").read_text()
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["reproduce"], "Expected architecture names or --all"),
+        (["reproduce", "li2018_model1", "--all"], "(not both)"),
+        (["reproduce", "li2018_model1", "nope"], "Received name='nope'"),
+    ],
+)
+def test_reproduce_bad_arguments_exit_2(argv, message, capsys, tmp_path):
+    argv = [*argv, "--results-dir", str(tmp_path / "results")]
+    assert main(argv) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "results").exists()
