@@ -395,6 +395,12 @@ def _add_reproduce_parser(commands) -> None:
         help="only rewrite the table of --results-dir from its rows",
     )
     reproduce.add_argument(
+        "--estimates",
+        action="store_true",
+        help="only write each architecture's training FLOPs and CPU/GPU "
+        "time estimates into --results-dir (estimates.json, README.md)",
+    )
+    reproduce.add_argument(
         "--precision",
         default=None,
         choices=("float32", "mixed_bfloat16", "mixed_float16"),
@@ -450,10 +456,14 @@ def _reproduce(args, argv) -> int:
     from keras_cifar_blocks.architectures import get_architecture
     from keras_cifar_blocks.architectures import names
     from keras_cifar_blocks.training.reproduction import reproduce
+    from keras_cifar_blocks.training.reproduction import write_estimates
     from keras_cifar_blocks.training.reproduction import write_table
 
     if args.table:
         print(f"Table: {write_table(args.results_dir)}")
+        return 0
+    if args.estimates:
+        print(f"Estimates: {write_estimates(args.results_dir)}")
         return 0
     if args.all == bool(args.names):
         raise ValueError(

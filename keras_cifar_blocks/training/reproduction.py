@@ -47,6 +47,17 @@ EXPORTED = (
 KEEP = {"final": "last", "best": "best"}
 TABLE_BEGIN = "<!-- BEGIN GENERATED table: kcb reproduce -->"
 TABLE_END = "<!-- END GENERATED table -->"
+ESTIMATES = "estimates.json"
+ESTIMATES_BEGIN = (
+    "<!-- BEGIN GENERATED estimates: kcb reproduce --estimates -->"
+)
+ESTIMATES_END = "<!-- END GENERATED estimates -->"
+# airbench94's network (fast_cifar's layout) trains 9.9 epochs of CIFAR-10
+# in 3.83 s on one NVIDIA A100 (Jordan 2024, arXiv:2404.00498): the FLOP
+# rate it achieves there is the GPU rate the estimates assume.
+AIRBENCH94 = {"architecture": "fast_cifar", "epochs": 9.9, "seconds": 3.83}
+TRAIN_IMAGES = 50_000
+TEST_IMAGES = 10_000
 
 
 def reproduction_precision(backend: str | None = None) -> str:
@@ -397,17 +408,21 @@ def write_table(results_dir) -> Path:
     Text outside the markers (the notes of each row) is kept; a README
     without markers gets the table appended.
     """
-    path = Path(results_dir) / TABLE
-    generated = f"{TABLE_BEGIN}\n{table(results_dir)}{TABLE_END}"
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    pattern = re.compile(
-        re.escape(TABLE_BEGIN) + r".*?" + re.escape(TABLE_END), re.DOTALL
+    return _write_block(
+        Path(results_dir) / TABLE, TABLE_BEGIN, table(results_dir), TABLE_END
     )
+
+
+def _write_block(path: Path, begin: str, body: str, end: str) -> Path:
+    """Replaces the text between `begin` and `end` in `path` by `body`."""
+    generated = f"{begin}\n{body}{end}"
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    pattern = re.compile(re.escape(begin) + r".*?" + re.escape(end), re.DOTALL)
     if pattern.search(text):
         text = pattern.sub(lambda _: generated, text)
     else:
         text = (text.rstrip() + "\n\n" if text else "") + generated + "\n"
-    temporary = path.with_name(f".{TABLE}.tmp")
+    temporary = path.with_name(f".{path.name}.tmp")
     temporary.write_text(text, encoding="utf-8")
     os.replace(temporary, path)
     return path
@@ -428,3 +443,183 @@ def reproduced_accuracies(results_dir) -> dict[str, dict]:
         if name not in found or path.parent.name == name:
             found[name] = summary
     return found
+
+
+def cost_estimates(results_dir=None, names=None) -> dict:
+    """What each architecture's recipe costs to train, in FLOPs and hours.
+
+    For each architecture: its training FLOPs per image
+    (`keras_cifar_blocks.utils.flops.count_flops`, on the model built
+    with `weights=None`), the FLOPs of its whole recipe (every epoch
+    trains on the protocol's training images and evaluates its
+    validation images), and two time estimates:
+
+    - `cpu_hours`: at the median FLOP rate measured by the rows of
+      `results_dir` (the machine that ran them), or the row's own
+      measured seconds per epoch times its epochs where it has one;
+    - `gpu_hours`: at the rate airbench94 achieves on one NVIDIA A100
+      (`AIRBENCH94`), a lower bound: Keras' input pipeline and small
+      models reach less of a GPU than airbench's tuned PyTorch code.
+
+    Early stopping can only shorten a run: the estimates assume every
+    epoch of the recipe.
+
+    Args:
+        results_dir: optional results folder of `reproduce`, for the
+            measured rates.
+        names: optional architecture names. Defaults to all.
+
+    Returns:
+        A dict: `assumptions` and `architectures` (name -> estimate).
+    """
+    from keras_cifar_blocks.architectures import build
+    from keras_cifar_blocks.architectures import names as all_names
+    from keras_cifar_blocks.utils.flops import count_flops
+
+    rows = {}
+    for name in names or all_names():
+        entry = get_architecture(name)
+        recipe = entry.recipe
+        options = {"weights": None} if "weights" in entry.overrides else {}
+        flops = count_flops(build(name, **options))
+        protocol = recipe.protocol
+        train_images = TRAIN_IMAGES
+        validation_images = 0
+        if protocol.validation == "split":
+            validation_images = round(TRAIN_IMAGES * protocol.validation_split)
+            train_images -= validation_images
+        elif protocol.validation == "test":
+            validation_images = TEST_IMAGES
+        per_epoch = (
+            train_images * flops["training"]
+            + validation_images * flops["forward"]
+        )
+        rows[name] = {
+            "parameters": entry.parameters,
+            "forward_flops_per_image": flops["forward"],
+            "training_flops_per_image": flops["training"],
+            "epochs": recipe.epochs,
+            "flops_per_epoch": per_epoch,
+            "recipe_flops": per_epoch * recipe.epochs,
+        }
+    gpu_rate = _airbench_rate()
+    measured = _measured(results_dir, rows)
+    cpu_rate = (
+        statistics.median(rate for rate, _ in measured.values())
+        if measured
+        else None
+    )
+    for name, row in rows.items():
+        row["gpu_hours"] = row["recipe_flops"] / gpu_rate / 3600
+        if name in measured:
+            row["cpu_hours"] = measured[name][1] * row["epochs"] / 3600
+            row["cpu_basis"] = "measured"
+        elif cpu_rate:
+            row["cpu_hours"] = row["recipe_flops"] / cpu_rate / 3600
+            row["cpu_basis"] = "rate"
+        else:
+            row["cpu_hours"], row["cpu_basis"] = None, None
+    return {
+        "assumptions": {
+            "gpu": (
+                f"one NVIDIA A100 at airbench94's achieved rate, "
+                f"{gpu_rate / 1e12:.0f} TFLOP/s ({AIRBENCH94['epochs']} "
+                f"epochs of fast_cifar's network in "
+                f"{AIRBENCH94['seconds']} s); a lower bound"
+            ),
+            "gpu_flops_per_second": gpu_rate,
+            "cpu_flops_per_second": cpu_rate,
+            "cpu": "the median FLOP rate of the rows measured here"
+            if cpu_rate
+            else "no row measured yet",
+            "flops": "2 per multiply-add of the convolutions and dense "
+            "layers; training = forward + 2 x forward of the trainable "
+            "layers (count_flops)",
+        },
+        "architectures": rows,
+    }
+
+
+def _airbench_rate() -> float:
+    from keras_cifar_blocks.architectures import build
+    from keras_cifar_blocks.utils.flops import count_flops
+
+    flops = count_flops(build(AIRBENCH94["architecture"]))["training"]
+    images = AIRBENCH94["epochs"] * TRAIN_IMAGES
+    return flops * images / AIRBENCH94["seconds"]
+
+
+def _measured(results_dir, rows) -> dict:
+    """`{name: (FLOP/s, seconds per epoch)}` of the measured default rows."""
+    measured = {}
+    if results_dir is None:
+        return measured
+    for path in sorted(Path(results_dir).glob(f"*/{SUMMARY}")):
+        summary = files.read_json(path)
+        name = summary["architecture"]
+        if (
+            path.parent.name != name
+            or name not in rows
+            or not summary["full_protocol"]
+            or not summary["seconds_per_epoch"]
+        ):
+            continue
+        seconds = summary["seconds_per_epoch"]
+        measured[name] = (rows[name]["flops_per_epoch"] / seconds, seconds)
+    return measured
+
+
+def _hours(value) -> str:
+    if value is None:
+        return "-"
+    if value < 1 / 60:
+        return f"{value * 3600:.0f} s"
+    if value < 1:
+        return f"{value * 60:.0f} min"
+    return f"{value:.1f} h"
+
+
+def estimates_table(estimates: dict) -> str:
+    """The markdown table of `cost_estimates()`."""
+    lines = [
+        "| Architecture | Parameters | Training GFLOPs per image | Epochs | "
+        "Recipe PFLOPs | CPU here | One A100 (lower bound) |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for name, row in estimates["architectures"].items():
+        cpu = _hours(row["cpu_hours"])
+        if row["cpu_basis"] == "measured":
+            cpu += " (measured epochs)"
+        lines.append(
+            f"| `{name}` | {row['parameters']:,} | "
+            f"{row['training_flops_per_image'] / 1e9:.3g} | {row['epochs']} "
+            f"| {row['recipe_flops'] / 1e15:.3g} | {cpu} | "
+            f"{_hours(row['gpu_hours'])} |"
+        )
+    assumptions = estimates["assumptions"]
+    lines += [
+        "",
+        f"- GPU: {assumptions['gpu']}.",
+        f"- CPU: {assumptions['cpu']}"
+        + (
+            f", {assumptions['cpu_flops_per_second'] / 1e12:.2f} TFLOP/s."
+            if assumptions["cpu_flops_per_second"]
+            else "."
+        ),
+        f"- FLOPs: {assumptions['flops']}.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def write_estimates(results_dir) -> Path:
+    """Writes `cost_estimates()` to `estimates.json` and the README."""
+    results_dir = Path(results_dir)
+    results_dir.mkdir(parents=True, exist_ok=True)
+    estimates = cost_estimates(results_dir)
+    files.write_json(results_dir / ESTIMATES, estimates)
+    return _write_block(
+        results_dir / TABLE,
+        ESTIMATES_BEGIN,
+        estimates_table(estimates),
+        ESTIMATES_END,
+    )

@@ -270,3 +270,61 @@ def _backend():
     import keras
 
     return keras.backend.backend()
+
+
+def test_cost_estimates_scale_with_flops_and_use_measured_rows(tmp_path):
+    results = tmp_path / "results"
+    row = results / "li2018_model1"
+    row.mkdir(parents=True)
+    # A measured row: 6 s per epoch of li2018_model1 on this machine.
+    files.write_json(
+        row / reproduction.SUMMARY,
+        {
+            "architecture": "li2018_model1",
+            "full_protocol": True,
+            "seconds_per_epoch": 6.0,
+        },
+    )
+    names = ["li2018_model1", "li2018_model3_1", "fast_cifar"]
+    estimates = reproduction.cost_estimates(results, names)
+    rows = estimates["architectures"]
+    assert list(rows) == names
+    model1 = rows["li2018_model1"]
+    # 50,000 training images and 10,000 test images each epoch.
+    assert model1["flops_per_epoch"] == (
+        50_000 * model1["training_flops_per_image"]
+        + 10_000 * model1["forward_flops_per_image"]
+    )
+    assert model1["cpu_basis"] == "measured"
+    assert model1["cpu_hours"] == pytest.approx(6.0 * 100 / 3600)
+    # The others at the measured row's FLOP rate.
+    rate = model1["flops_per_epoch"] / 6.0
+    model3 = rows["li2018_model3_1"]
+    assert model3["cpu_basis"] == "rate"
+    assert model3["cpu_hours"] == pytest.approx(
+        model3["recipe_flops"] / rate / 3600
+    )
+    # airbench94's own figure: 9.9 epochs of its network in 3.83 s.
+    fast = rows["fast_cifar"]
+    assert fast["gpu_hours"] * 3600 == pytest.approx(
+        3.83
+        * fast["recipe_flops"]
+        / (9.9 * 50_000 * fast["training_flops_per_image"])
+    )
+
+
+def test_write_estimates_adds_its_block_to_the_readme(final_row, monkeypatch):
+    tmp_path, _ = final_row
+    results = tmp_path / "results"
+    original = reproduction.cost_estimates
+    monkeypatch.setattr(
+        reproduction,
+        "cost_estimates",
+        lambda results_dir: original(results_dir, ["li2018_model1"]),
+    )
+    readme = reproduction.write_estimates(results)
+    text = readme.read_text()
+    assert reproduction.TABLE_BEGIN in text  # The results table stays.
+    assert "| `li2018_model1` | 42,442 |" in text
+    estimates = files.read_json(results / reproduction.ESTIMATES)
+    assert list(estimates["architectures"]) == ["li2018_model1"]
