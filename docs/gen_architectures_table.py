@@ -117,6 +117,11 @@ def render_choices() -> str:
             for accuracy in (recipe.accuracy, *recipe.other_accuracies)
         )
         lines += [f"Documented accuracy: {accuracies}.", ""]
+        protocol = recipe.protocol
+        lines += [
+            f"Data protocol (`kcb reproduce`): {protocol}. {protocol.note}",
+            "",
+        ]
         lines += [f"- {note}" for note in recipe.notes]
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)

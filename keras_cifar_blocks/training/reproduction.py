@@ -361,7 +361,7 @@ def _table_line(summary: dict, row: str) -> str:
         status += "; not the full protocol"
     epochs = f"{summary['epochs_run']}/{summary['recipe_epochs']}"
     return (
-        f"| [`{row}`]({row}/report.md) | {summary['documented']['text']} | "
+        f"| `{row}` | {summary['documented']['text']} | "
         f"{ours} | {difference} | {summary['protocol']['reported']} | "
         f"{epochs} | {_duration(summary['wall_seconds'])} | "
         f"{summary['backend']} | {summary['precision']} | {status} |"
