@@ -15,6 +15,7 @@ with and which preprocessing its `preprocess_input` applies:
 """
 
 import dataclasses
+import re
 
 PREPROCESSING_MODES = ("caffe", "tf", "torch", "none")
 
@@ -128,9 +129,27 @@ def _specs():
 
 BACKBONES = _specs()
 
+# KerasHub writes the ResNet V2 depths after the version ("resnet_v2_50");
+# keras.applications before it ("ResNet50V2").
+_KERAS_HUB_NAMES = {
+    f"resnet_v2_{depth}": f"ResNet{depth}V2" for depth in (50, 101, 152)
+}
+
+
+def _lookup_key(name: str) -> str:
+    """`name` without case, underscores, hyphens, dots or spaces."""
+    return re.sub(r"[\s_.\-]", "", name).lower()
+
+
+# Every accepted spelling, reduced by `_lookup_key`, to its canonical name.
+_CANONICAL_NAMES = {
+    **{_lookup_key(name): name for name in BACKBONES},
+    **{_lookup_key(alias): name for alias, name in _KERAS_HUB_NAMES.items()},
+}
+
 
 def backbone_names():
-    """The names of all known backbones, sorted.
+    """The canonical names of all known backbones, sorted.
 
     Example:
 
@@ -141,15 +160,54 @@ def backbone_names():
     return sorted(BACKBONES)
 
 
-def get_backbone_spec(name):
-    """Look up a backbone by name (case-insensitive).
+def canonical_name(name):
+    """The `keras.applications` class name a backbone name stands for.
+
+    Names are read without case, underscores, hyphens, dots or spaces, so
+    the class name (`"MobileNetV2"`), the `keras.applications` module
+    style (`"mobilenet_v2"`, `"efficientnet_b0"`, `"inception_resnet_v2"`)
+    and KerasHub's style (`"resnet_50"`, `"resnet_v2_50"`,
+    `"densenet_121"`) all name the same backbone. The canonical name is
+    what layers and models store in their configs.
 
     Args:
-        name: a `keras.applications` constructor name, e.g.
-            `"MobileNetV2"` or `"mobilenetv2"`.
+        name: a backbone name in any of those spellings.
 
     Returns:
-        The `BackboneSpec`.
+        The class name, one of `backbone_names()`.
+
+    Raises:
+        ValueError: if `name` is unknown; the message lists the valid names.
+
+    Example:
+
+    >>> from keras_cifar_blocks.backbones import canonical_name
+    >>> canonical_name("mobilenet_v2"), canonical_name("EfficientNet-B0")
+    ('MobileNetV2', 'EfficientNetB0')
+    >>> canonical_name("resnet_v2_50")
+    'ResNet50V2'
+    """
+    if isinstance(name, str):
+        canonical = _CANONICAL_NAMES.get(_lookup_key(name))
+        if canonical is not None:
+            return canonical
+    raise ValueError(
+        "Invalid value for argument `backbone`. Expected one of "
+        f"{backbone_names()} (any case; module-style names such as "
+        f"'mobilenet_v2' work too). Received backbone={name!r}"
+    )
+
+
+def get_backbone_spec(name):
+    """Look up a backbone by name (see `canonical_name` for the spellings).
+
+    Args:
+        name: a `keras.applications` class name, e.g. `"MobileNetV2"`,
+            or an alias such as `"mobilenetv2"`, `"mobilenet_v2"` or
+            `"densenet121"`; or a `BackboneSpec`, returned as is.
+
+    Returns:
+        The `BackboneSpec`, whose `name` is the canonical class name.
 
     Raises:
         ValueError: if `name` is unknown; the message lists the valid names.
@@ -160,15 +218,9 @@ def get_backbone_spec(name):
     >>> spec = get_backbone_spec("densenet121")
     >>> spec.name, spec.input_size, spec.preprocessing
     ('DenseNet121', (224, 224), 'torch')
+    >>> get_backbone_spec("inception_resnet_v2").name
+    'InceptionResNetV2'
     """
     if isinstance(name, BackboneSpec):
         return name
-    if isinstance(name, str):
-        by_lower = {key.lower(): spec for key, spec in BACKBONES.items()}
-        spec = by_lower.get(name.lower())
-        if spec is not None:
-            return spec
-    raise ValueError(
-        "Invalid value for argument `backbone`. Expected one of "
-        f"{backbone_names()}. Received backbone={name!r}"
-    )
+    return BACKBONES[canonical_name(name)]

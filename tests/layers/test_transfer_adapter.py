@@ -90,6 +90,14 @@ def test_interpolation_override_and_config():
     assert config["interpolation"] == "nearest"
 
 
+def test_an_alias_is_stored_as_the_class_name():
+    adapter = TransferAdapter("inception_resnet_v2", image_size=75)
+    assert adapter.backbone == "InceptionResNetV2"
+    config = adapter.get_config()
+    assert config["backbone"] == "InceptionResNetV2"
+    assert TransferAdapter.from_config(config).get_config() == config
+
+
 @pytest.mark.parametrize(
     "kwargs, message",
     [
