@@ -2,12 +2,21 @@
 
 import argparse
 import json
+import pickle
 import sys
 from pathlib import Path
 
 # The errors a command reports in one line (exit status 2), rather than
-# with a traceback: bad arguments, missing data, a refused run folder.
-USER_ERRORS = (FileNotFoundError, FileExistsError, ValueError, TypeError)
+# with a traceback: bad arguments, missing or crafted data (the CIFAR
+# loader refuses a pickle that asks for code with an UnpicklingError), a
+# corrupt or refused run folder.
+USER_ERRORS = (
+    FileNotFoundError,
+    FileExistsError,
+    ValueError,
+    TypeError,
+    pickle.UnpicklingError,
+)
 
 
 def _positive_int(text: str) -> int:

@@ -3,7 +3,6 @@
 import datetime
 from pathlib import Path
 
-import keras
 import numpy as np
 
 from keras_cifar_blocks.training import run_dir as files
@@ -55,7 +54,7 @@ def evaluate(run_dir, data_dir=None, verbose="auto") -> dict:
     Raises:
         FileNotFoundError: if `run_dir` holds no `config.json` or no
             `model.keras`, or the data is not found.
-        ValueError: if `config.json` is corrupt.
+        ValueError: if `config.json` or `model.keras` is corrupt.
 
     Example:
 
@@ -71,13 +70,7 @@ def evaluate(run_dir, data_dir=None, verbose="auto") -> dict:
     """
     run_dir = Path(run_dir)
     config = files.load_config(run_dir)
-    model_path = run_dir / files.MODEL
-    if not model_path.is_file():
-        raise FileNotFoundError(
-            f"'{run_dir}' holds no {files.MODEL}: the run has not finished "
-            "an epoch yet. Train it (again) with `kcb train` first."
-        )
-    model = keras.saving.load_model(model_path)
+    model = files.load_model(run_dir)
     settings = config["settings"]
     if data_dir is None:
         recorded = config["data"].get("data_dir")

@@ -27,6 +27,8 @@ import platform
 import shutil
 import sys
 import tempfile
+import zipfile
+import zlib
 from pathlib import Path
 
 import keras
@@ -184,6 +186,66 @@ def load_config(run_dir: str | os.PathLike) -> dict:
             "names no architecture)."
         )
     return config
+
+
+# What `keras.saving.load_model` raises for a cut-off or damaged file:
+# its zip directory (BadZipFile, EOFError), a member's JSON, or the
+# weights' HDF5 (an OSError without errno from h5py; one with an errno is
+# the system's, e.g. a full disk, and is raised as is).
+_CORRUPT_MODEL_ERRORS = (
+    zipfile.BadZipFile,
+    EOFError,
+    zlib.error,
+    json.JSONDecodeError,
+    OSError,
+)
+
+
+def load_model(run_dir: str | os.PathLike):
+    """The run's `model.keras`, loaded with `keras.saving.load_model`.
+
+    Raises:
+        FileNotFoundError: if the run has no `model.keras` (yet).
+        ValueError: if `model.keras` is there but truncated or corrupt
+            (for instance when the disk filled up while it was written).
+
+    Example:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from keras_cifar_blocks.training.run_dir import load_model
+    >>> run = Path(tempfile.mkdtemp())
+    >>> _ = (run / "model.keras").write_bytes(b"PK\x03\x04 cut off")
+    >>> load_model(run)
+    Traceback (most recent call last):
+    ...
+    ValueError: '...model.keras' is corrupt: it is not a complete .keras ...
+    """
+    run_dir = Path(run_dir)
+    path = run_dir / MODEL
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"'{run_dir}' holds no {MODEL}: the run has not finished "
+            "an epoch yet. Train it (again) with `kcb train` first."
+        )
+    with path.open("rb"):  # Unreadable (permissions): that error, as is.
+        pass
+    problem = None
+    if not zipfile.is_zipfile(path):
+        problem = "its zip directory is missing"
+    else:
+        try:
+            return keras.saving.load_model(path)
+        except _CORRUPT_MODEL_ERRORS as e:
+            if isinstance(e, OSError) and e.errno is not None:
+                raise
+            problem = f"{type(e).__name__}: {e}"
+    raise ValueError(
+        f"'{path}' is corrupt: it is not a complete .keras file "
+        f"({problem}), e.g. because the disk filled up or the process was "
+        "killed while writing it. Train the run again with `kcb train` "
+        "(--overwrite for a finished run)."
+    )
 
 
 def set_status(run_dir: str | os.PathLike, status: str) -> dict:

@@ -1,5 +1,6 @@
 import json
 import os
+import pickle
 import signal
 import subprocess
 import sys
@@ -209,6 +210,47 @@ def test_bad_arguments_exit_with_usage(argv, message, capsys):
 def test_evaluate_refuses_a_folder_that_is_not_a_run(tmp_path, capsys):
     assert main(["evaluate", str(tmp_path)]) == 2
     assert "is not a run folder" in capsys.readouterr().err
+
+
+def test_evaluate_says_a_truncated_model_is_corrupt(tmp_path, capsys):
+    files.write_json(
+        tmp_path / files.CONFIG,
+        {"architecture": "li2018_model1", "status": "complete"},
+    )
+    path = tmp_path / files.MODEL
+    keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)]).save(path)
+    path.write_bytes(path.read_bytes()[:-200])  # Cut off its zip directory.
+    assert main(["evaluate", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"kcb evaluate: error: '{path}' is corrupt")
+    assert "File not found" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+class _RunsCode:
+    """Unpickling this runs a shell command: a crafted data file."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.system, (f"touch '{self.marker}'",))
+
+
+def test_train_refuses_a_crafted_data_file_in_one_line(tmp_path, capsys):
+    folder = tmp_path / "data" / "cifar-10-batches-py"
+    folder.mkdir(parents=True)
+    marker = tmp_path / "pwned"
+    for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
+        (folder / name).write_bytes(pickle.dumps(_RunsCode(marker), 2))
+    out = tmp_path / "run"
+    argv = ["train", "li2018_model1", "--data-dir", str(folder.parent)]
+    assert main([*argv, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("kcb train: error: Refusing to unpickle ")
+    assert "may be malicious" in err
+    assert len(err.strip().splitlines()) == 1
+    assert not marker.exists() and not out.exists()
 
 
 # The first `kcb train` stops after writing the backup of epoch 1 (and

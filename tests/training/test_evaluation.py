@@ -33,3 +33,13 @@ def test_evaluate_needs_a_model(tmp_path):
     )
     with pytest.raises(FileNotFoundError, match="holds no model.keras"):
         evaluate(tmp_path)
+
+
+def test_evaluate_says_a_truncated_model_is_corrupt(tmp_path):
+    files.write_json(
+        tmp_path / files.CONFIG,
+        {"architecture": "li2018_model1", "status": "complete"},
+    )
+    (tmp_path / files.MODEL).write_bytes(b"PK\x03\x04" + bytes(100))
+    with pytest.raises(ValueError, match="model.keras' is corrupt"):
+        evaluate(tmp_path)

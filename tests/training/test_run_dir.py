@@ -1,6 +1,8 @@
 import json
 import os
+import zipfile
 
+import keras
 import pytest
 
 from keras_cifar_blocks.architectures import recipe
@@ -105,6 +107,72 @@ def test_load_config_errors(tmp_path):
     (tmp_path / files.CONFIG).write_text(json.dumps({"a": 1}))
     with pytest.raises(ValueError, match="names no architecture"):
         files.load_config(tmp_path)
+
+
+def _saved_model(path):
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    model.save(path)
+    return model
+
+
+def test_load_model_loads_the_runs_model(tmp_path):
+    model = _saved_model(tmp_path / files.MODEL)
+    loaded = files.load_model(tmp_path)
+    assert [w.shape for w in loaded.get_weights()] == [
+        w.shape for w in model.get_weights()
+    ]
+
+
+def test_load_model_needs_a_model(tmp_path):
+    with pytest.raises(FileNotFoundError, match="holds no model.keras"):
+        files.load_model(tmp_path)
+
+
+def _cut_off(data: bytes) -> bytes:
+    return data[: len(data) // 2]
+
+
+def _weights_cut_off(path):
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            if name.endswith(".h5"):
+                data = data[:100]
+            archive.writestr(name, data)
+
+
+def _config_cut_off(path):
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            if name == "config.json":
+                data = data[:10]
+            archive.writestr(name, data)
+
+
+@pytest.mark.parametrize(
+    "damage, problem",
+    [
+        (lambda p: p.write_bytes(_cut_off(p.read_bytes())), "zip directory"),
+        (lambda p: p.write_bytes(b"not a zip file"), "zip directory"),
+        (lambda p: p.write_bytes(b""), "zip directory"),
+        (_weights_cut_off, "OSError"),
+        (_config_cut_off, "JSONDecodeError"),
+    ],
+    ids=["truncated", "junk", "empty", "weights_truncated", "config_cut"],
+)
+def test_load_model_says_a_damaged_model_is_corrupt(tmp_path, damage, problem):
+    path = tmp_path / files.MODEL
+    _saved_model(path)
+    damage(path)
+    with pytest.raises(ValueError) as info:
+        files.load_model(tmp_path)
+    message = str(info.value)
+    assert message.startswith(f"'{path}' is corrupt: it is not a complete ")
+    assert problem in message
+    assert "File not found" not in message
 
 
 def test_set_status(tmp_path):
