@@ -201,6 +201,31 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("run_dir", help="a folder written by `kcb train`")
     _add_data_dir(evaluate)
 
+    predict = commands.add_parser(
+        "predict",
+        help="classify PNG/JPEG images with a run folder's model",
+        description="Load RUN_DIR's model with its input normalization, "
+        "resize each image to the model's input, and print its most "
+        "probable classes (with the recipe's test-time augmentation, as "
+        "`kcb evaluate`).",
+    )
+    predict.add_argument("run_dir", help="a folder written by `kcb train`")
+    predict.add_argument(
+        "images",
+        nargs="+",
+        metavar="IMAGE",
+        help="PNG or JPEG files, or folders of them",
+    )
+    predict.add_argument(
+        "--top-k",
+        type=_positive_int,
+        default=1,
+        help="classes to print per image (default: 1)",
+    )
+    predict.add_argument(
+        "--json", action="store_true", help="print the predictions as JSON"
+    )
+
     demo = commands.add_parser(
         "demo",
         help="train li2018_model1 on a CIFAR-10 subset for a few epochs, "
@@ -677,9 +702,14 @@ def _train(args, argv) -> int:
 
 
 def _tune(args, argv) -> int:
-    # Imported here: KerasTuner is an optional dependency, and
-    # `hypermodels` raises an ImportError with the install line.
-    from keras_cifar_blocks.hypermodels import tune
+    # Imported here: KerasTuner is an optional dependency, and without it
+    # `hypermodels` raises an ImportError whose message is the install
+    # line; that line is the whole answer, not a traceback.
+    try:
+        from keras_cifar_blocks.hypermodels import tune
+    except ImportError as e:
+        print(f"kcb tune: error: {e}", file=sys.stderr)
+        return 2
     from keras_cifar_blocks.hypermodels.tune import BEST
     from keras_cifar_blocks.hypermodels.tune import process_role
     from keras_cifar_blocks.training.run_dir import read_json
@@ -735,6 +765,22 @@ def _tune(args, argv) -> int:
     return 0
 
 
+def _predict(args) -> int:
+    from keras_cifar_blocks.training import predict_files
+
+    predictions = predict_files(args.run_dir, args.images, top_k=args.top_k)
+    if args.json:
+        print(json.dumps(predictions, indent=2))
+        return 0
+    for prediction in predictions:
+        classes = ", ".join(
+            f"{name} {probability:.1%}"
+            for name, probability in prediction["top"]
+        )
+        print(f"{prediction['path']}: {classes}")
+    return 0
+
+
 def _print_result(metrics: dict, run) -> None:
     documented = metrics["documented_accuracy"]
     print(
@@ -768,6 +814,8 @@ def main(argv: list[str] | None = None) -> int:
             return _tune(args, argv)
         if args.command == "reproduce":
             return _reproduce(args, argv)
+        if args.command == "predict":
+            return _predict(args)
         if args.command == "evaluate":
             from keras_cifar_blocks.training import evaluate
 

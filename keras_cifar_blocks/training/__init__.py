@@ -10,6 +10,9 @@
   recipe's `Protocol`: what it trained and validated on, which epoch it
   reports) and exports the run, a summary beside the documented accuracy
   and a table into `reproductions/`.
+- `load_run(run_dir)`: a finished run's model behind its input
+  normalization, for raw 0-255 images; `predict_files(run_dir, paths)`
+  classifies PNG/JPEG files with it.
 - `evaluate(run_dir)`: test accuracy and loss, per-class precision,
   recall and F1, the confusion matrix (`metrics.json`), plots and
   `report.md`, which puts the test accuracy beside the documented one.
@@ -19,8 +22,8 @@
 - `confusion_matrix`, `classification_metrics`, `cross_entropy`: the
   metrics, in NumPy.
 
-`kcb train NAME`, `kcb reproduce NAME`, `kcb evaluate RUN_DIR` and `kcb list`
-are the command
+`kcb train NAME`, `kcb reproduce NAME`, `kcb evaluate RUN_DIR`, `kcb predict
+RUN_DIR IMAGE...` and `kcb list` are the command
 line of the same functions.
 """
 
@@ -28,6 +31,8 @@ from keras_cifar_blocks.training.evaluation import evaluate
 from keras_cifar_blocks.training.metrics import classification_metrics
 from keras_cifar_blocks.training.metrics import confusion_matrix
 from keras_cifar_blocks.training.metrics import cross_entropy
+from keras_cifar_blocks.training.prediction import load_run
+from keras_cifar_blocks.training.prediction import predict_files
 from keras_cifar_blocks.training.reproduction import reproduce
 from keras_cifar_blocks.training.test_time_augmentation import predict_with_flip
 from keras_cifar_blocks.training.training_loop import train
@@ -37,6 +42,8 @@ __all__ = [
     "confusion_matrix",
     "cross_entropy",
     "evaluate",
+    "load_run",
+    "predict_files",
     "predict_with_flip",
     "reproduce",
     "train",
