@@ -444,6 +444,26 @@ def test_tune_bad_arguments_exit_2_before_training(
     assert not out.exists()
 
 
+def test_tune_without_keras_tuner_prints_the_install_line(
+    tmp_path, capsys, monkeypatch
+):
+    # As if the `tuner` extra were not installed: `import keras_tuner`
+    # fails, and `hypermodels` is imported afresh.
+    monkeypatch.setitem(sys.modules, "keras_tuner", None)
+    monkeypatch.delitem(
+        sys.modules, "keras_cifar_blocks.hypermodels", raising=False
+    )
+    out = tmp_path / "search"
+    assert main(["tune", "conv_stack", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(
+        "kcb tune: error: keras_cifar_blocks.hypermodels needs KerasTuner"
+    )
+    assert 'pip install "keras-cifar-blocks[tuner]"' in err
+    assert len(err.strip().splitlines()) == 1
+    assert not out.exists()
+
+
 # --------------------------------------------------------------------------
 # kcb demo and kcb info
 # --------------------------------------------------------------------------
