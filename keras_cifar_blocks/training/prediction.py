@@ -25,22 +25,6 @@ from keras_cifar_blocks.utils import validation as check
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 
 
-def _load_model(run_dir: Path):
-    path = run_dir / files.MODEL
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"'{run_dir}' holds no {files.MODEL}: the run has not finished "
-            "an epoch yet. Train it (again) with `kcb train` first."
-        )
-    try:
-        return keras.saving.load_model(path)
-    except (OSError, ValueError, KeyError) as e:
-        raise ValueError(
-            f"'{path}' exists but cannot be read as a Keras model (it may "
-            f"be truncated or corrupt): {e}"
-        ) from e
-
-
 def load_run(run_dir) -> keras.Model:
     """The model of a run, taking raw 0-255 images.
 
@@ -71,7 +55,7 @@ def load_run(run_dir) -> keras.Model:
     """
     run_dir = Path(run_dir)
     config = files.load_config(run_dir)
-    network = _load_model(run_dir)
+    network = files.load_model(run_dir)
     normalization = InputNormalization.from_config(
         config["data"]["normalization"]
     )
