@@ -24,7 +24,6 @@ import os
 import platform
 import shlex
 import sys
-import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -39,6 +38,7 @@ from keras_cifar_blocks.hypermodels.seeding import enqueue_points
 from keras_cifar_blocks.hypermodels.seeding import point_values
 from keras_cifar_blocks.hypermodels.transfer import TransferHyperModel
 from keras_cifar_blocks.hypermodels.wide_resnet import WideResNetHyperModel
+from keras_cifar_blocks.training import run_dir
 from keras_cifar_blocks.utils import validation as check
 
 SPACES = {
@@ -371,17 +371,7 @@ def process_role() -> str:
 
 
 def _write_json(path: Path, data) -> None:
-    text = json.dumps(data, indent=2, default=_to_json) + "\n"
-    fd, tmp = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
-    )
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    run_dir.write_json(path, data, default=_to_json)
 
 
 def _to_json(value):

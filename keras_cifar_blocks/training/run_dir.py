@@ -24,9 +24,9 @@ import importlib.metadata
 import json
 import os
 import platform
+import secrets
 import shutil
 import sys
-import tempfile
 import zipfile
 import zlib
 from pathlib import Path
@@ -64,12 +64,17 @@ STATUSES = ("running", "trained", "complete")
 RESUMABLE_CHANGES = ("epochs",)
 
 
-def write_json(path: str | os.PathLike, data) -> Path:
+def write_json(path: str | os.PathLike, data, default=None) -> Path:
     """Writes `data` as JSON to `path` atomically (temporary file, rename).
+
+    The file gets the permissions the umask leaves (0644 for the usual
+    umask 022), like every other file of the run.
 
     Args:
         path: the file to write; its folder must exist.
         data: anything `json.dumps` accepts.
+        default: optional function that turns what JSON cannot hold into
+            what it can (`json.dumps`' `default`).
 
     Returns:
         `path` as a `Path`.
@@ -85,10 +90,13 @@ def write_json(path: str | os.PathLike, data) -> Path:
     """
     path = Path(path)
     # Serialize first: a value JSON cannot hold must not cost the old file.
-    text = json.dumps(data, indent=2, allow_nan=True) + "\n"
-    fd, tmp = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
+    text = json.dumps(data, indent=2, allow_nan=True, default=default) + "\n"
+    # Not `tempfile.mkstemp`, which creates the file with mode 0600: with
+    # mode 0666 the umask decides, as for any other file.
+    tmp = path.with_name(
+        f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
     )
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
@@ -96,7 +104,7 @@ def write_json(path: str | os.PathLike, data) -> Path:
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
     return path
 

@@ -5,6 +5,7 @@ import json
 import os
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import textwrap
@@ -201,6 +202,9 @@ def test_tune_writes_a_run_folder_and_resumes(small_data_dir, tmp_path):
     assert "kcb tune conv_stack --max-trials 2" in results
     assert "| li2018_model1 |" in results
     assert (out / "search.png").stat().st_size > 0
+    # The JSON files get the permissions of the other files, not 0600.
+    modes = {stat.S_IMODE(path.stat().st_mode) for path in out.glob("*.*")}
+    assert len(modes) == 1, modes
 
     # The same call again: nothing to do. One more trial allowed: one
     # more trial run, the first two kept.

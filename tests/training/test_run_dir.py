@@ -1,5 +1,6 @@
 import json
 import os
+import stat
 import zipfile
 
 import keras
@@ -23,6 +24,30 @@ def test_write_json_keeps_the_old_file_when_serialization_fails(tmp_path):
         files.write_json(path, {"a": object()})
     assert files.read_json(path) == {"a": 1}
     assert os.listdir(tmp_path) == ["data.json"]
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX permissions")
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o027, 0o640)])
+def test_write_json_files_get_the_permissions_the_umask_leaves(
+    tmp_path, umask, mode
+):
+    previous = os.umask(umask)
+    try:
+        path = files.write_json(tmp_path / "config.json", {"a": 1})
+        files.write_json(path, {"a": 2})  # Replaced: the same mode.
+        report = tmp_path / "report.md"
+        report.write_text("# Report\n")
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(path.stat().st_mode) == mode
+    assert stat.S_IMODE(report.stat().st_mode) == mode
+
+
+def test_write_json_default_serializes_other_values(tmp_path):
+    path = files.write_json(
+        tmp_path / "data.json", {"path": tmp_path}, default=str
+    )
+    assert files.read_json(path) == {"path": str(tmp_path)}
 
 
 def test_read_json_names_a_corrupt_file(tmp_path):
