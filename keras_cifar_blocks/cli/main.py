@@ -817,15 +817,43 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "predict":
             return _predict(args)
         if args.command == "evaluate":
-            from keras_cifar_blocks.training import evaluate
-
-            metrics = evaluate(args.run_dir, data_dir=args.data_dir)
-            _print_result(metrics, args.run_dir)
-            return 0
+            return _evaluate(args)
         return _demo(args, argv)
     except USER_ERRORS as e:
         print(f"kcb {args.command}: error: {e}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        hint = RESUME_HINTS.get(args.command, "")
+        print(f"\nkcb {args.command}: interrupted.{hint}", file=sys.stderr)
+        return 130
+
+
+# What Ctrl-C leaves, for the commands that resume.
+RESUME_HINTS = {
+    "train": " Run the same command again to resume from the last finished "
+    "epoch.",
+    "reproduce": " Run the same command again to resume from the last "
+    "finished epoch.",
+    "tune": " Run the same command again to resume the search after its "
+    "last finished trial.",
+}
+
+
+def _evaluate(args) -> int:
+    from keras_cifar_blocks.training import evaluate
+    from keras_cifar_blocks.training.run_dir import load_config
+
+    metrics = evaluate(args.run_dir, data_dir=args.data_dir)
+    config = load_config(args.run_dir)
+    if config["status"] != "complete":
+        print(
+            f"Unfinished run: {metrics['epochs_run']} of "
+            f"{config['settings']['epochs']} epoch(s) trained; these are "
+            "the metrics of its model so far. Resume it with the `kcb "
+            "train` command that started it."
+        )
+    _print_result(metrics, args.run_dir)
+    return 0
 
 
 def _demo(args, argv) -> int:
