@@ -610,3 +610,43 @@ def test_reproduce_bad_arguments_exit_2(argv, message, capsys, tmp_path):
     assert main(argv) == 2
     assert message in capsys.readouterr().err
     assert not (tmp_path / "results").exists()
+
+
+def test_ctrl_c_says_how_to_resume(monkeypatch, capsys):
+    import keras_cifar_blocks.cli.main as cli
+
+    def interrupted(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "_train", interrupted)
+    assert main(["train", "li2018_model1"]) == 130
+    err = capsys.readouterr().err
+    assert "kcb train: interrupted." in err
+    assert "Run the same command again to resume" in err
+    assert "Traceback" not in err
+
+
+def test_evaluate_says_when_a_run_is_unfinished(tmp_path, cifar10_dir, capsys):
+    from keras_cifar_blocks.training import train
+
+    class StopAfterOneEpoch(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            raise KeyboardInterrupt
+
+    run = tmp_path / "run"
+    with pytest.raises(KeyboardInterrupt):
+        train(
+            "li2018_model1",
+            epochs=3,
+            subset=300,
+            test_subset=100,
+            data_dir=cifar10_dir,
+            out=run,
+            verbose=0,
+            callbacks=[StopAfterOneEpoch()],
+        )
+    argv = ["evaluate", str(run), "--data-dir", str(cifar10_dir)]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "Unfinished run: 1 of 3 epoch(s) trained" in out
+    assert files.read_json(run / files.CONFIG)["status"] == "running"
