@@ -622,14 +622,14 @@ def _from_keras_arrays(
     return splits[0], splits[1]
 
 
-def _load(
-    spec: _DatasetSpec,
-    data_dir: PathLike | None,
-    label_key: str,
-    num_classes: int,
-    download: Callable[[], Any],
-) -> tuple[Split, Split]:
-    """Resolve where the data is (see the module docstring) and load it."""
+def _find(spec: _DatasetSpec, data_dir: PathLike | None):
+    """Where `spec` is read from (see the module docstring).
+
+    Returns `(source, root)`: the archive or extracted folder, and the
+    folder that was asked for (`data_dir`, else `KCB_DATA_DIR`, resolved;
+    `None` for the Keras cache). `(None, None)` when there is no local copy
+    and the data would be downloaded.
+    """
     env_dir = os.environ.get(DATA_DIR_ENV_VAR)
     if data_dir is not None or env_dir:
         if data_dir is not None:
@@ -649,10 +649,19 @@ def _load(
                 "that folder, or the path of one of them. "
                 f"{spec.where_to_put()}"
             )
-        return _load_from_source(source, spec, label_key, num_classes)
+        return source, root.resolve()
+    return _find_in_keras_cache(_keras_datasets_dir(), spec), None
 
-    cache = _keras_datasets_dir()
-    source = _find_in_keras_cache(cache, spec)
+
+def _load(
+    spec: _DatasetSpec,
+    data_dir: PathLike | None,
+    label_key: str,
+    num_classes: int,
+    download: Callable[[], Any],
+) -> tuple[Split, Split]:
+    """Resolve where the data is (see the module docstring) and load it."""
+    source, _ = _find(spec, data_dir)
     if source is not None:
         return _load_from_source(source, spec, label_key, num_classes)
 
@@ -663,9 +672,9 @@ def _load(
         raise FileNotFoundError(
             f"{spec.name} was not found locally (no data_dir argument, "
             f"{DATA_DIR_ENV_VAR} not set, neither {spec.archive} nor "
-            f"{spec.folder}/ in the Keras cache '{cache}') and "
-            f"{description} could not download it ({type(e).__name__}: "
-            f"{e}). {spec.where_to_put()}"
+            f"{spec.folder}/ in the Keras cache '{_keras_datasets_dir()}') "
+            f"and {description} could not download it "
+            f"({type(e).__name__}: {e}). {spec.where_to_put()}"
         ) from e
     return _from_keras_arrays(arrays, num_classes, description)
 
@@ -814,6 +823,55 @@ def load_cifar100(
             label_mode=label_mode
         ),
     )
+
+
+_DATASETS = {"cifar10": _CIFAR10, "cifar100": _CIFAR100}
+
+
+def locate(dataset: str = "cifar10", data_dir: PathLike | None = None):
+    """Where `load_cifar10` or `load_cifar100` reads the dataset from.
+
+    Follows the loaders' search (`data_dir`, then `KCB_DATA_DIR`, then the
+    Keras cache) without reading any data, and returns the absolute path
+    to record for a run: passed back as `data_dir`, it loads the same
+    files.
+
+    Args:
+        dataset: `"cifar10"` or `"cifar100"`.
+        data_dir: the loaders' `data_dir` argument.
+
+    Returns:
+        A string: `data_dir` (or the `KCB_DATA_DIR` folder) when it is
+        given, resolved; else the archive or extracted folder in the Keras
+        cache. `None` when there is no local copy, i.e. the loader would
+        download the data.
+
+    Raises:
+        ValueError: if `dataset` is not `"cifar10"` or `"cifar100"`.
+        FileNotFoundError: if `data_dir` (or `KCB_DATA_DIR`) holds
+            neither the archive nor the extracted folder, as the loaders
+            would.
+
+    Example:
+
+    >>> import os, tempfile
+    >>> from keras_cifar_blocks.datasets import locate
+    >>> folder = tempfile.mkdtemp()
+    >>> os.mkdir(os.path.join(folder, "cifar-10-batches-py"))
+    >>> locate("cifar10", folder) == os.path.realpath(folder)
+    True
+    """
+    if dataset not in _DATASETS:
+        raise ValueError(
+            "Invalid value for argument `dataset`. Expected one of "
+            f"{list(_DATASETS)}. Received dataset={dataset!r}"
+        )
+    source, root = _find(_DATASETS[dataset], data_dir)
+    if root is not None:
+        return os.fspath(root)
+    if source is not None:
+        return os.fspath(source.path.resolve())
+    return None
 
 
 def subset(

@@ -347,6 +347,84 @@ def test_keras_cache_is_used_without_download(tmp_path, monkeypatch, relative):
     _assert_equal_splits(load_cifar10(), expected)
 
 
+# --------------------------------------------------------------------------
+# locate: where the loaders read from.
+# --------------------------------------------------------------------------
+
+
+def test_locate_names_the_env_var_folder(tmp_path, monkeypatch):
+    write_fake_cifar10(tmp_path / "env")
+    monkeypatch.setenv(ENV, str(tmp_path / "env" / ".." / "env"))
+    assert datasets.locate("cifar10") == str((tmp_path / "env").resolve())
+    assert datasets.locate() == datasets.locate("cifar10", None)
+
+
+def test_locate_prefers_data_dir_as_the_loader_does(tmp_path, monkeypatch):
+    write_fake_cifar10(tmp_path / "env")
+    folder, _ = write_fake_cifar10(tmp_path / "arg")
+    monkeypatch.setenv(ENV, str(tmp_path / "env"))
+    assert datasets.locate("cifar10", tmp_path / "arg") == str(
+        (tmp_path / "arg").resolve()
+    )
+    assert datasets.locate("cifar10", str(folder)) == str(folder.resolve())
+
+
+@pytest.mark.parametrize(
+    "relative",
+    [
+        FOLDER10,
+        f"{FOLDER10}-target/{FOLDER10}",
+        ARCHIVE10,
+        f"{FOLDER10}-target_archive",
+    ],
+)
+def test_locate_finds_the_keras_cache_copy_to_load_again(
+    tmp_path, monkeypatch, relative
+):
+    cache = tmp_path / "keras_home" / "datasets"
+    folder, expected = write_fake_cifar10(tmp_path / "src")
+    target = cache / relative
+    if relative.endswith(FOLDER10):
+        target.parent.mkdir(parents=True)
+        folder.rename(target)
+    else:
+        make_tar_gz(folder, target)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))
+    located = datasets.locate("cifar10")
+    assert located == str(target.resolve())
+    # Recorded, then passed back as data_dir: the same files.
+    _assert_equal_splits(load_cifar10(data_dir=located), expected)
+
+
+def test_locate_is_none_when_the_loader_would_download():
+    assert datasets.locate("cifar10") is None
+    assert datasets.locate("cifar100") is None
+
+
+def test_locate_cifar100(tmp_path, monkeypatch):
+    write_fake_cifar100(tmp_path / "env")
+    monkeypatch.setenv(ENV, str(tmp_path / "env"))
+    assert datasets.locate("cifar100") == str((tmp_path / "env").resolve())
+    with pytest.raises(FileNotFoundError, match="No CIFAR-10 data found"):
+        datasets.locate("cifar10")
+
+
+def test_locate_refuses_what_the_loader_refuses(tmp_path):
+    missing = tmp_path / "nothing"
+    with pytest.raises(FileNotFoundError) as located:
+        datasets.locate("cifar10", missing)
+    with pytest.raises(FileNotFoundError) as loaded:
+        load_cifar10(data_dir=missing)
+    assert str(located.value) == str(loaded.value)
+    assert "(it does not exist)" in str(located.value)
+    with pytest.raises(
+        ValueError,
+        match=r"Invalid value for argument `dataset`. Expected one of "
+        r"\['cifar10', 'cifar100'\]. Received dataset='mnist'",
+    ):
+        datasets.locate("mnist")
+
+
 @pytest.mark.parametrize("channels_first", [False, True])
 def test_keras_download_fallback_output_is_converted(
     tmp_path, monkeypatch, channels_first
