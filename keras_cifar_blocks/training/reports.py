@@ -133,8 +133,9 @@ def format_report(config: dict, history: dict, metrics: dict) -> str:
         f"{DATASET_TITLES[documented['dataset']]} {documented['split']} "
         "set |",
         "",
-        f"Source: {source['citation']}; {'; '.join(source['sections'])}"
-        + (f" (seed report `{source['seed']}`)." if source["seed"] else "."),
+        # The citation and its sections tell a reader where to look; the
+        # seed's file name (kept in config.json) means nothing to them.
+        f"Source: {'; '.join([source['citation'], *source['sections']])}.",
     ]
     if documented.get("note"):
         lines += ["", f"Note on the documented accuracy: {documented['note']}"]

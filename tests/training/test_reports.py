@@ -69,8 +69,14 @@ def test_report_puts_test_accuracy_beside_the_documented_one():
     text = format_report(CONFIG, HISTORY, METRICS)
     assert "| This run | 51.23% | CIFAR-10 test set, 10,000 images |" in text
     assert "| Documented | 68.34% | CIFAR-10 test set |" in text
-    assert 'Source: Li (2018), "CIFAR10 CNN use Keras"' in text
-    assert "003_9b08b6f72382b430.txt" in text
+    source = CONFIG["recipe"]["source"]
+    assert source["seed"] == "003_9b08b6f72382b430.txt"
+    assert (
+        f'Source: Li (2018), "CIFAR10 CNN use Keras"; '
+        f"{'; '.join(source['sections'])}.\n" in text
+    )
+    # The seed's internal file name means nothing to a reader.
+    assert source["seed"] not in text and "seed report" not in text
     assert "Not a replication" not in text
     assert "epoch 2, validation accuracy 52.00%" in text
     assert "Epochs run: 3 of 100, 28 s in all." in text
