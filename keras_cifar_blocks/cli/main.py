@@ -137,6 +137,20 @@ def _parser() -> argparse.ArgumentParser:
         "the last epoch's model",
     )
     train.add_argument(
+        "--images",
+        default=None,
+        metavar="DIR",
+        help="train on your own images: a folder with one sub-folder per "
+        "class (resized to 32x32) instead of CIFAR",
+    )
+    train.add_argument(
+        "--test-images",
+        default=None,
+        metavar="DIR",
+        help="with --images: a test folder with the same sub-folders "
+        "(default: a stratified 10%% of --images)",
+    )
+    train.add_argument(
         "--validate-on-test",
         action="store_true",
         help="with --val-split 0: watch the test set after every epoch, as "
@@ -696,6 +710,8 @@ def _train(args, argv) -> int:
         validate_on_test=args.validate_on_test,
         keep=args.keep,
         precision=args.precision,
+        images=args.images,
+        test_images=args.test_images,
     )
     _print_result(read_json(run / METRICS), run)
     return 0

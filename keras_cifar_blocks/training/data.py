@@ -6,6 +6,7 @@ The arrays depend only on the settings stored in `config.json`
 """
 
 import dataclasses
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -18,7 +19,15 @@ CLASS_NAMES = {
     "cifar10": datasets.CIFAR10_CLASS_NAMES,
     "cifar100": datasets.CIFAR100_FINE_CLASS_NAMES,
 }
-DATASET_TITLES = {"cifar10": "CIFAR-10", "cifar100": "CIFAR-100"}
+DATASET_TITLES = {
+    "cifar10": "CIFAR-10",
+    "cifar100": "CIFAR-100",
+    "images": "an image folder",
+}
+# The `dataset` a run on a folder of images records, and the share of
+# its images held out as the test set when it has no test folder.
+IMAGE_FOLDER = "images"
+FOLDER_TEST_SPLIT = 0.1
 
 
 @dataclasses.dataclass(frozen=True)
@@ -48,9 +57,102 @@ def load_dataset(dataset: str, data_dir=None):
     return datasets.load_cifar10(data_dir)
 
 
-def load_test_data(dataset: str, data_dir, test_subset, seed, loaded=None):
-    """The run's test images and labels (a balanced subset if asked)."""
-    if loaded is None:
+def load_image_folder(directory, image_size=(32, 32), class_names=None):
+    """The images of a folder of class sub-folders, as arrays.
+
+    Reads every image of `directory/CLASS/...` with
+    `keras.utils.image_dataset_from_directory` (PNG, JPEG, BMP, GIF),
+    resized to `image_size` (bilinear).
+
+    Args:
+        directory: a folder with one sub-folder per class.
+        image_size: `(height, width)`. Defaults to `(32, 32)`.
+        class_names: optional list of the expected class names (the
+            sub-folders), e.g. those of the training folder for a test
+            folder.
+
+    Returns:
+        `(images, labels, class_names)`: `uint8` images `(N, height,
+        width, 3)`, `int64` labels, and the class names in label order
+        (the sub-folders, sorted).
+
+    Raises:
+        FileNotFoundError: if `directory` is not a folder.
+        ValueError: if it holds no image, or other classes than
+            `class_names`.
+    """
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise FileNotFoundError(
+            "Invalid value for argument `images`. Expected a folder of "
+            f"class sub-folders. Received images='{directory}', which is "
+            "not a folder."
+        )
+    found = sorted(p.name for p in directory.iterdir() if p.is_dir())
+    if class_names is not None and found != list(class_names):
+        raise ValueError(
+            f"Invalid image folder '{directory}'. Expected the class "
+            f"sub-folders of the training images, {list(class_names)}. "
+            f"Received {found}"
+        )
+    try:
+        images = keras.utils.image_dataset_from_directory(
+            directory,
+            labels="inferred",
+            label_mode="int",
+            batch_size=None,
+            image_size=tuple(image_size),
+            shuffle=False,
+            verbose=False,
+        )
+    except ValueError as e:
+        raise ValueError(
+            f"Invalid image folder '{directory}'. Expected class "
+            f"sub-folders holding images: {e}"
+        ) from e
+    pairs = [(image.numpy(), int(label)) for image, label in images]
+    if not pairs:
+        raise ValueError(
+            f"Invalid image folder '{directory}'. Expected class "
+            "sub-folders holding images; found none."
+        )
+    x = np.clip(np.rint(np.stack([image for image, _ in pairs])), 0, 255)
+    y = np.array([label for _, label in pairs], dtype="int64")
+    return x.astype("uint8"), y, tuple(images.class_names)
+
+
+def _folder_splits(images, test_images, seed):
+    """Training and test arrays of a folder run, and its class names."""
+    x, y, class_names = load_image_folder(images)
+    if test_images is not None:
+        x_test, y_test, _ = load_image_folder(
+            test_images, class_names=class_names
+        )
+        return (x, y), (x_test, y_test), class_names
+    (x, y), (x_test, y_test) = datasets.train_validation_split(
+        x, y, validation_fraction=FOLDER_TEST_SPLIT, seed=seed
+    )
+    return (x, y), (x_test, y_test), class_names
+
+
+def load_test_data(
+    dataset: str,
+    data_dir,
+    test_subset,
+    seed,
+    loaded=None,
+    images=None,
+    test_images=None,
+):
+    """The run's test images and labels (a balanced subset if asked).
+
+    For a run on an image folder (`images`), the test folder, or the
+    stratified share of the folder held out with `seed`.
+    """
+    if images is not None:
+        _, loaded_test, _ = _folder_splits(images, test_images, seed)
+        loaded = (None, loaded_test)
+    elif loaded is None:
         loaded = load_dataset(dataset, data_dir)
     _, (x_test, y_test) = loaded
     if test_subset is not None:
@@ -72,6 +174,8 @@ def load_run_data(
     val_split: float = 0.1,
     seed: int = 0,
     multiple_of: int = 1,
+    images=None,
+    test_images=None,
 ) -> RunData:
     """Loads the dataset and makes the run's three sets.
 
@@ -90,11 +194,20 @@ def load_run_data(
         multiple_of: int, trim the training and validation sets to a
             multiple of it (the number of devices of a JAX data-parallel
             run, whose batches must split evenly).
+        images: optional folder of class sub-folders to train on instead
+            of `dataset` (see `load_image_folder`).
+        test_images: optional test folder with the same sub-folders;
+            without it, a stratified 10% of `images` is the test set.
 
     Returns:
         A `RunData`.
     """
-    loaded = load_dataset(dataset, data_dir)
+    if images is not None:
+        train, test, class_names = _folder_splits(images, test_images, seed)
+        loaded = (train, test)
+    else:
+        loaded = load_dataset(dataset, data_dir)
+        class_names = tuple(CLASS_NAMES[dataset])
     (x_train, y_train), _ = loaded
     if subset is not None:
         x_train, y_train = datasets.subset(x_train, y_train, subset, seed)
@@ -116,7 +229,7 @@ def load_run_data(
         y_val,
         x_test,
         y_test,
-        tuple(CLASS_NAMES[dataset]),
+        class_names,
     )
 
 

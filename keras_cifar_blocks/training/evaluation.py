@@ -81,6 +81,8 @@ def evaluate(run_dir, data_dir=None, verbose="auto") -> dict:
         data_dir,
         settings["test_subset"],
         settings["seed"],
+        images=settings.get("images"),
+        test_images=settings.get("test_images"),
     )
     return evaluate_model(run_dir, model, x_test, y_test, verbose=verbose)
 
@@ -90,7 +92,9 @@ def evaluate_model(run_dir, model, x_test, y_test, verbose="auto") -> dict:
     run_dir = Path(run_dir)
     config = files.load_config(run_dir)
     history = files.load_history(run_dir)
-    class_names = list(CLASS_NAMES[config["data"]["dataset"]])
+    class_names = config["data"].get("class_names") or list(
+        CLASS_NAMES[config["data"]["dataset"]]
+    )
     normalization = InputNormalization.from_config(
         config["data"]["normalization"]
     )

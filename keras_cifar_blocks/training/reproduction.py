@@ -219,6 +219,7 @@ class _Exporter(keras.callbacks.Callback):
             if source.exists():
                 shutil.copyfile(source, self.results / f".{name}.tmp")
                 os.replace(self.results / f".{name}.tmp", self.results / name)
+        _relative_data_dir(self.results / files.CONFIG)
         summary = summarize(
             files.load_config(self.run),
             files.load_history(self.run),
@@ -229,6 +230,19 @@ class _Exporter(keras.callbacks.Callback):
         files.write_json(self.results / SUMMARY, summary)
         write_table(self.results.parent)
         return summary
+
+
+def _relative_data_dir(config_path: Path) -> None:
+    """Records the data folder relative to the current folder.
+
+    Rows are committed: the data folder of the machine that ran them
+    (an absolute path) would mean nothing elsewhere.
+    """
+    config = files.read_json(config_path)
+    data_dir = config.get("data", {}).get("data_dir")
+    if data_dir and os.path.isabs(data_dir):
+        config["data"]["data_dir"] = os.path.relpath(data_dir)
+        files.write_json(config_path, config)
 
 
 def _read_optional(path: Path):

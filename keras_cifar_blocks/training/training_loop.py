@@ -9,10 +9,12 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from keras_cifar_blocks import datasets
 from keras_cifar_blocks.architectures import get_architecture
 from keras_cifar_blocks.augmentation import augmentation_preset
 from keras_cifar_blocks.training import distribution
 from keras_cifar_blocks.training import run_dir as files
+from keras_cifar_blocks.training.data import IMAGE_FOLDER
 from keras_cifar_blocks.training.data import load_run_data
 from keras_cifar_blocks.training.data import make_training_datasets
 from keras_cifar_blocks.training.data import recipe_loss
@@ -34,6 +36,8 @@ KEEP = ("best", "last")
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
 # Settings that runs recorded before they existed had, in effect.
 LEGACY_SETTINGS = {
+    "images": None,
+    "test_images": None,
     "validate_on_test": False,
     "keep": "best",
     "precision": "float32",
@@ -238,6 +242,8 @@ def train(
     keep=None,
     precision=None,
     callbacks=None,
+    images=None,
+    test_images=None,
 ) -> Path:
     """Trains a documented architecture with its recipe; writes a run folder.
 
@@ -318,6 +324,14 @@ def train(
             back afterwards). Recorded in `config.json`.
         callbacks: optional list of further `keras.callbacks.Callback`s,
             called after the run's own ones each epoch.
+        images: optional folder with one sub-folder of images per class
+            (read with `keras.utils.image_dataset_from_directory`, resized
+            to 32x32) to train on instead of the recipe's dataset; the
+            model gets one output per sub-folder and the report names
+            them. Defaults to `None` (CIFAR).
+        test_images: optional test folder with the same sub-folders, for
+            `images`; without it a stratified 10% of `images` (drawn with
+            `seed`) is the test set.
 
     Returns:
         The run folder, a `pathlib.Path`.
@@ -370,6 +384,8 @@ def train(
         validate_on_test=validate_on_test,
         keep=keep,
         precision=precision,
+        images=images,
+        test_images=test_images,
     )
     check.boolean("overwrite", overwrite)
     check.one_of("verbose", verbose, VERBOSITIES)
@@ -442,9 +458,37 @@ def _settings(entry, *, epochs, batch_size, subset, test_subset, **given):
         "validate_on_test": validate_on_test,
         "keep": check.one_of("keep", keep, KEEP),
         "precision": _check_precision(given["precision"]),
+        **_check_image_folders(given["images"], given["test_images"]),
     }
     _check_validation(recipe, settings)
     return settings
+
+
+def _check_image_folders(images, test_images) -> dict:
+    """The image folders of a run on the user's images, resolved."""
+    folders = {"images": images, "test_images": test_images}
+    if images is None and test_images is not None:
+        raise ValueError(
+            "Invalid value for argument `test_images`. Expected it only "
+            "with `images` (the training folder). Received "
+            f"test_images={test_images!r}, images=None"
+        )
+    for name, folder in folders.items():
+        if folder is None:
+            continue
+        if not isinstance(folder, (str, os.PathLike)):
+            raise TypeError(
+                f"Invalid type for argument `{name}`. Expected a folder "
+                f"path. Received {name}={folder!r}"
+            )
+        if not Path(folder).is_dir():
+            raise FileNotFoundError(
+                f"Invalid value for argument `{name}`. Expected a folder of "
+                f"class sub-folders. Received {name}='{folder}', which is "
+                "not a folder."
+            )
+        folders[name] = os.fspath(Path(folder).expanduser().resolve())
+    return folders
 
 
 def _check_replicas(settings: dict, backend: str) -> int:
@@ -473,6 +517,8 @@ def _load_data(recipe, settings: dict, data_dir, backend: str, replicas):
         val_split=settings["val_split"],
         seed=settings["seed"],
         multiple_of=replicas if backend == "jax" else 1,
+        images=settings["images"],
+        test_images=settings["test_images"],
     )
     if settings["validate_on_test"]:
         data = dataclasses.replace(data, x_val=data.x_test, y_val=data.y_test)
@@ -525,7 +571,9 @@ def _fit(
         settings["distribute"], keras.backend.backend()
     ) as replicas:
         keras.utils.set_random_seed(settings["seed"])
-        model = entry.build(**settings["overrides"])
+        model = entry.build(
+            num_classes=len(data.class_names), **settings["overrides"]
+        )
         model.compile(
             optimizer=effective.make_optimizer(steps_per_epoch),
             loss=loss_function,
@@ -545,10 +593,11 @@ def _fit(
             "replicas": replicas,
         }
         data_info = {
-            "dataset": recipe.dataset,
+            "dataset": IMAGE_FOLDER if settings["images"] else recipe.dataset,
             "data_dir": None
-            if data_dir is None
-            else os.fspath(Path(data_dir).expanduser().resolve()),
+            if settings["images"]
+            else datasets.locate(recipe.dataset, data_dir),
+            "class_names": list(data.class_names),
             "sizes": data.sizes(),
             "normalization": normalization.get_config(),
         }

@@ -386,3 +386,21 @@ def test_no_validation_split_trains_on_everything_under_a_precision(
     metrics = files.read_json(run / files.METRICS)
     assert metrics["epochs_run"] == 2
     assert metrics["best_epoch"] is None
+
+
+def test_config_records_where_the_data_was_found(
+    tmp_path, cifar10_dir, monkeypatch
+):
+    # No data_dir argument: the data comes from KCB_DATA_DIR.
+    monkeypatch.setenv("KCB_DATA_DIR", str(cifar10_dir))
+    run = train(
+        "li2018_model1",
+        out=tmp_path / "run",
+        epochs=1,
+        subset=200,
+        test_subset=100,
+        verbose=0,
+    )
+    config = files.read_json(run / files.CONFIG)
+    assert config["data"]["data_dir"] == str(cifar10_dir.resolve())
+    assert config["data"]["class_names"][6] == "frog"
