@@ -10,12 +10,19 @@ import os
 
 import numpy as np
 
+# The grid of misclassified images: each image's width on the figure, the
+# space between columns, and the size of the labels above the images.
+MISCLASSIFIED_IMAGE_INCHES = 1.6
+MISCLASSIFIED_GAP_INCHES = 0.2
+_LABEL_POINTS = 8
+_LINE_SPACING = 1.2
 
-def _figure(width: float, height: float):
+
+def _figure(width: float, height: float, layout="constrained"):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    figure = Figure(figsize=(width, height), layout="constrained")
+    figure = Figure(figsize=(width, height), layout=layout)
     FigureCanvasAgg(figure)
     return figure
 
@@ -162,8 +169,10 @@ def plot_misclassified(
     """A grid of misclassified images with their true and predicted class.
 
     Shows the first `n` mistakes in the order of `images`, five per row,
-    each under a label `"true: <class>\\npred: <class>"`. The grid is one
-    mosaic image, which draws much faster than one axes per image.
+    each below its label `"true: <class>\\npred: <class>"`. The grid is one
+    mosaic image, which draws much faster than one axes per image, and the
+    figure is sized to it: `MISCLASSIFIED_IMAGE_INCHES` per image, a label
+    band as tall as two lines of text, no margins.
 
     Args:
         images: array of shape `(N, height, width, channels)`, values in
@@ -193,18 +202,31 @@ def plot_misclassified(
     y_true = np.asarray(y_true).reshape(-1)
     y_pred = np.asarray(y_pred).reshape(-1)
     wrong = np.flatnonzero(y_true != y_pred)[:n]
-    columns = min(5, max(len(wrong), 1))
-    rows = max(1, int(np.ceil(len(wrong) / columns)))
-    figure = _figure(2.0 * columns, 2.4 * rows)
-    axes = figure.subplots()
-    axes.axis("off")
     if not len(wrong):
+        figure = _figure(4.0, 1.0)
+        axes = figure.subplots()
+        axes.axis("off")
         axes.text(0.5, 0.5, "No misclassified images.", ha="center")
         return _finish(figure, path)
+    columns = min(5, len(wrong))
+    rows = int(np.ceil(len(wrong) / columns))
+    # The figure is the mosaic at a fixed scale, without margins: every
+    # image is MISCLASSIFIED_IMAGE_INCHES wide, and the band above it is
+    # just tall enough for its two lines of text, whatever the grid.
     height, width = images.shape[1:3]
-    gap, label = max(2, width // 16), max(12, height // 2)
-    cell_h, cell_w = height + label, width + gap
+    inches_per_pixel = MISCLASSIFIED_IMAGE_INCHES / width
+    label_inches = 2 * _LINE_SPACING * _LABEL_POINTS / 72 + 0.1
+    label = int(np.ceil(label_inches / inches_per_pixel))
+    gap = max(1, round(MISCLASSIFIED_GAP_INCHES / inches_per_pixel))
+    cell_h, cell_w = label + height, width + gap
     mosaic = np.ones((rows * cell_h, columns * cell_w - gap, 3), "float32")
+    figure = _figure(
+        mosaic.shape[1] * inches_per_pixel,
+        mosaic.shape[0] * inches_per_pixel,
+        layout=None,
+    )
+    axes = figure.add_axes((0.0, 0.0, 1.0, 1.0))
+    axes.axis("off")
     for k, index in enumerate(wrong):
         row, column = divmod(k, columns)
         image = np.clip(images[index].astype("float32") / 255.0, 0.0, 1.0)
@@ -218,11 +240,12 @@ def plot_misclassified(
             text += f" ({float(confidence[index]):.0%})"
         axes.text(
             left + width / 2,
-            top - 1,
+            top - 0.5,
             text,
             ha="center",
             va="bottom",
-            fontsize=8,
+            fontsize=_LABEL_POINTS,
+            linespacing=_LINE_SPACING,
         )
-    axes.imshow(mosaic, interpolation="nearest")
+    axes.imshow(mosaic, interpolation="nearest", aspect="equal")
     return _finish(figure, path)
