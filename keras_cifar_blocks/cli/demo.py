@@ -14,6 +14,7 @@ import numpy as np
 from keras_cifar_blocks.training import train
 from keras_cifar_blocks.training.run_dir import CONFIG
 from keras_cifar_blocks.training.run_dir import METRICS
+from keras_cifar_blocks.training.run_dir import existing_run
 from keras_cifar_blocks.training.run_dir import read_json
 from keras_cifar_blocks.utils import validation as check
 
@@ -30,11 +31,16 @@ def run_demo(
     out="runs/demo",
     verbose: int | str = "auto",
     command: list[str] | None = None,
+    overwrite: bool = False,
 ) -> dict:
     """Train `li2018_model1` on a balanced CIFAR-10 subset and evaluate it.
 
-    The run folder `out` is replaced at every call (`overwrite=True`); it
-    must not hold another architecture's run.
+    The demo trains from scratch at every call: a run in `out` made with
+    the same settings (a previous demo) is replaced. A run of
+    `li2018_model1` with other settings (another number of epochs,
+    images, batch size or seed, e.g. a full `kcb train`) is refused
+    unless `overwrite=True`, and `out` must not hold another
+    architecture's run.
 
     Args:
         data_dir: where CIFAR-10 lies (see `datasets.load_cifar10`).
@@ -48,15 +54,34 @@ def run_demo(
         out: the run folder. Defaults to `"runs/demo"`.
         verbose: Keras verbosity (`"auto"` shows progress bars).
         command: the command line, recorded in `config.json`.
+        overwrite: bool, whether to replace a run in `out` that was made
+            with other settings.
 
     Returns:
         A dict with `architecture`, `test_accuracy`, `test_loss`,
         `train_size`, `validation_size`, `test_size`, `epochs`, `seconds`
         (wall time of training and evaluation), `backend`, `parameters`,
         `chance_accuracy`, `documented_accuracy` and `run_dir`.
+
+    Raises:
+        FileExistsError: if `out` holds a run with other settings (without
+            `overwrite`), another architecture's run, or files that are
+            not a run.
     """
     check.positive_int("train_size", train_size)
     check.positive_int("epochs", epochs)
+    check.boolean("overwrite", overwrite)
+    existing = existing_run(out, DEMO_ARCHITECTURE)
+    if existing is not None and not overwrite:
+        _check_same_demo(
+            out,
+            existing,
+            epochs=epochs,
+            batch_size=batch_size,
+            subset=train_size,
+            test_subset=test_size,
+            seed=seed,
+        )
     start = time.perf_counter()
     run = train(
         DEMO_ARCHITECTURE,
@@ -90,3 +115,27 @@ def run_demo(
         "documented_accuracy": metrics["documented_accuracy"]["value"],
         "run_dir": str(run),
     }
+
+
+def _check_same_demo(out, existing: dict, **wanted) -> None:
+    """Refuses to replace a run made with other settings than `wanted`."""
+    recorded = existing.get("settings", {})
+    if wanted["batch_size"] is None:  # The recipe's, as `train` records it.
+        wanted["batch_size"] = existing.get("recipe", {}).get("batch_size")
+    changed = {
+        key: (recorded.get(key), value)
+        for key, value in wanted.items()
+        if recorded.get(key) != value
+    }
+    if not changed:
+        return
+    details = ", ".join(
+        f"{key}: {old!r} -> {new!r}" for key, (old, new) in changed.items()
+    )
+    state = "finished" if existing.get("status") == "complete" else "unfinished"
+    raise FileExistsError(
+        f"Refusing to replace the {state} run of {DEMO_ARCHITECTURE!r} in "
+        f"'{out}': it was made with other settings ({details}). Choose "
+        "another `out` folder (--out), or pass overwrite=True "
+        "(--overwrite) to replace it."
+    )

@@ -270,6 +270,12 @@ def _parser() -> argparse.ArgumentParser:
         "--out", default="runs/demo", help="run folder (default: runs/demo)"
     )
     demo.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace a run in --out made with other settings (a previous "
+        "demo with the same settings is always replaced)",
+    )
+    demo.add_argument(
         "--json", action="store_true", help="print the result as JSON"
     )
 
@@ -884,6 +890,7 @@ def _demo(args, argv) -> int:
         seed=args.seed,
         out=args.out,
         command=["kcb", *argv],
+        overwrite=args.overwrite,
     )
     if args.json:
         print(json.dumps(result, indent=2))

@@ -511,6 +511,65 @@ def test_demo_without_data_explains_where_to_put_it(tmp_path, capsys):
     assert not out.exists()
 
 
+def _write_demo_config(folder, **settings):
+    config = {
+        "architecture": "li2018_model1",
+        "status": "complete",
+        "recipe": {"batch_size": 128},
+        "settings": {
+            "epochs": 3,
+            "batch_size": 128,
+            "subset": 5000,
+            "test_subset": None,
+            "seed": 0,
+            **settings,
+        },
+    }
+    files.write_json(folder / files.CONFIG, config)
+    return config
+
+
+def test_demo_refuses_to_replace_a_run_of_another_length(tmp_path, capsys):
+    config = _write_demo_config(tmp_path, epochs=100, subset=None)
+    assert main(["demo", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(
+        "kcb demo: error: Refusing to replace the finished run of "
+        f"'li2018_model1' in '{tmp_path}': it was made with other settings "
+        "(epochs: 100 -> 3, subset: None -> 5000). Choose another `out` "
+        "folder (--out), or pass overwrite=True (--overwrite) to replace it."
+    )
+    assert files.read_json(tmp_path / files.CONFIG) == config
+
+
+class _TrainCalled(Exception):
+    pass
+
+
+@pytest.mark.parametrize(
+    "settings, flags",
+    [({}, []), ({"epochs": 100, "seed": 7}, ["--overwrite"])],
+    ids=["previous_demo", "overwrite"],
+)
+def test_demo_replaces_a_previous_demo_or_with_overwrite(
+    tmp_path, monkeypatch, settings, flags
+):
+    from keras_cifar_blocks.cli import demo
+
+    calls = []
+
+    def fake_train(name, **kwargs):
+        calls.append(kwargs)
+        raise _TrainCalled
+
+    monkeypatch.setattr(demo, "train", fake_train)
+    _write_demo_config(tmp_path, **settings)
+    with pytest.raises(_TrainCalled):
+        main(["demo", "--out", str(tmp_path), *flags])
+    assert calls[0]["overwrite"] is True
+    assert calls[0]["out"] == str(tmp_path)
+
+
 def test_info(capsys):
     assert main(["info"]) == 0
     info = json.loads(capsys.readouterr().out)
