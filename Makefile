@@ -18,13 +18,17 @@ export KCB_DATA_DIR
 
 install: $(VENV)/.installed
 
-# torch==2.13.0 first: it is the CPU build on our machines, and installing
-# it before anything else keeps pip from pulling a multi-GB CUDA build.
-$(VENV)/.installed: pyproject.toml
+# The extras carry lower bounds only; $(CONSTRAINTS) picks our CPU builds:
+# torch==2.13.0 (the CPU wheel on our machines; installed first, as pip
+# would otherwise pull a multi-GB CUDA build) and tensorflow-cpu, never
+# the full tensorflow wheel.
+CONSTRAINTS ?= constraints/cpu.txt
+$(VENV)/.installed: pyproject.toml $(CONSTRAINTS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -e ".[tensorflow,jax,torch,tuner,cv,test,docs]"
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) torch==2.13.0
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) \
+		-e ".[tensorflow-cpu,jax,torch,tuner,cv,test,docs]"
 	touch $@
 
 demo: install
