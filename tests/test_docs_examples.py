@@ -96,6 +96,14 @@ def test_compiled_but_untrained_examples_are_trained_one_step(monkeypatch):
         _train_one_step_if_untrained(model)
 
 
-def test_readme_has_the_two_setup_commands_near_the_top():
-    head = (ROOT / "README.md").read_text().split("## ")[0]
-    assert "make demo" in head and "make test" in head
+def test_readme_starts_with_what_users_run_and_keeps_the_developer_commands():
+    # The README is also the PyPI page: its head is for users, who install
+    # the package; a clone's commands come in "Developing".
+    readme = (ROOT / "README.md").read_text()
+    head = readme.split("## ")[0]
+    assert 'pip install "keras-cifar-blocks[tensorflow]"' in head
+    assert "kcb demo" in head
+    assert "make " not in head and "../shared" not in head
+    developing = readme.split("## Developing\n")[1].split("\n## ")[0]
+    for command in ("make install", "make test", "make demo", ".ci/run"):
+        assert command in developing
