@@ -920,6 +920,7 @@ def test_public_api():
             "CIFAR100_FINE_CLASS_NAMES",
             "load_cifar10",
             "load_cifar100",
+            "locate",
             "make_dataset",
             "subset",
             "train_validation_split",
