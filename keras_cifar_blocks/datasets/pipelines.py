@@ -165,6 +165,7 @@ def make_dataset(
     prefetch: bool = True,
     drop_remainder: bool = False,
     shuffle_buffer_size: int | None = None,
+    shard: tuple[int, int] | None = None,
 ):
     """Builds a batched, shuffled, augmented and prefetched `tf.data` input.
 
@@ -226,6 +227,11 @@ def make_dataset(
         shuffle_buffer_size: Optional strictly positive int, the size of
             the shuffle buffer. Defaults to the number of samples (a
             uniform shuffle); a smaller buffer uses less memory.
+        shard: optional `(count, index)`: keep the `index`-th of `count`
+            equal slices of every batch, before augmentation. Each process
+            of a multi-process data-parallel job feeds its slice of the
+            global batch (the batch sizes must divide by `count`).
+            Defaults to `None` (whole batches).
 
     Returns:
         A `tf.data.Dataset` of `(images, labels)` batches, or of image
@@ -289,6 +295,8 @@ def make_dataset(
             reshuffle_each_iteration=True,
         )
     ds = ds.batch(batch_size, drop_remainder=drop_remainder)
+    if shard is not None:
+        ds = _shard_batches(ds, shard, tf)
     if augment is not None:
         if y is None:
 
@@ -307,6 +315,33 @@ def make_dataset(
     if prefetch:
         ds = ds.prefetch(tf.data.AUTOTUNE)
     return ds
+
+
+def _check_shard(shard) -> tuple[int, int]:
+    if (
+        not isinstance(shard, (tuple, list))
+        or len(shard) != 2
+        or any(isinstance(v, bool) or not isinstance(v, int) for v in shard)
+        or not 0 <= shard[1] < shard[0]
+    ):
+        raise ValueError(
+            "Invalid value for argument `shard`. Expected `(count, index)` "
+            "with 0 <= index < count. Received "
+            f"shard={shard!r}"
+        )
+    return tuple(shard)
+
+
+def _shard_batches(ds, shard, tf):
+    """Keeps the `index`-th of `count` equal slices of every batch."""
+    count, index = _check_shard(shard)
+
+    def take(*batch):
+        size = tf.shape(batch[0])[0] // count
+        sliced = tuple(t[index * size : (index + 1) * size] for t in batch)
+        return sliced if len(sliced) > 1 else sliced[0]
+
+    return ds.map(take)
 
 
 def _augment_error(e: Exception) -> Exception:

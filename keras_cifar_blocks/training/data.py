@@ -277,6 +277,7 @@ def make_training_datasets(
     normalization,
     augmentation=None,
     one_hot: bool = False,
+    shard=None,
 ):
     """The `tf.data` training and validation inputs of a run.
 
@@ -297,6 +298,8 @@ def make_training_datasets(
             `{"images", "labels"}` and needs `one_hot=True`.
         one_hot: bool, whether labels become one-hot `float32` vectors
             (for `categorical_crossentropy`).
+        shard: optional `(count, index)` of a multi-process job: this
+            process's slice of every batch (see `datasets.make_dataset`).
 
     Returns:
         Two `tf.data.Dataset`s of `(images, labels)` batches: training and
@@ -331,6 +334,7 @@ def make_training_datasets(
         normalization=normalization,
         augmentation=augmentation,
         one_hot=one_hot,
+        shard=shard,
     )
     if not len(data.y_val):
         return train_ds, None
@@ -338,7 +342,11 @@ def make_training_datasets(
     if one_hot:
         y_val = np.eye(len(data.class_names), dtype="float32")[y_val]
     val_ds = datasets.make_dataset(
-        data.x_val, y_val, batch_size=batch_size, augment=normalization.layer()
+        data.x_val,
+        y_val,
+        batch_size=batch_size,
+        augment=normalization.layer(),
+        shard=shard,
     )
     return train_ds, val_ds
 
@@ -354,6 +362,7 @@ def training_dataset(
     normalization,
     augmentation=None,
     one_hot: bool = False,
+    shard=None,
 ):
     """The `tf.data` training input of `make_training_datasets`, alone.
 
@@ -396,4 +405,5 @@ def training_dataset(
         seed=seed,
         augment=augment,
         augment_labels=augment_labels,
+        shard=shard,
     )

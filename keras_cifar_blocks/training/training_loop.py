@@ -301,7 +301,12 @@ def train(
             `keras.distribution.DataParallel` on JAX (the batch size must
             then be a multiple of the number of devices) or
             `tf.distribute.MirroredStrategy` on TensorFlow. Not supported
-            on PyTorch. Defaults to `False`.
+            on PyTorch. On JAX it spans several processes or hosts when
+            the launcher sets `KERAS_DISTRIBUTION_JOB_ADDRESSES`,
+            `KERAS_DISTRIBUTION_NUM_PROCESSES` and
+            `KERAS_DISTRIBUTION_PROCESS_ID` (see
+            `keras_cifar_blocks.training.distribution`); process 0 writes
+            `out`. Defaults to `False`.
         overwrite: bool, whether to replace a run of the same
             architecture in `out` instead of resuming it or refusing.
             Defaults to `False`.
@@ -393,6 +398,11 @@ def train(
     command = _check_command(command)
     extra_callbacks = _check_callbacks(callbacks)
     backend = keras.backend.backend()
+    if settings["distribute"]:
+        distribution.initialize(backend)
+        if not distribution.is_chief():
+            # The chief alone writes `out`; this process keeps its copy.
+            out = distribution.worker_folder(out)
     replicas = _check_replicas(settings, backend)
 
     existing = _existing_run(out, name, settings, overwrite)
@@ -539,6 +549,9 @@ def _fit(
 ):
     """Builds, compiles and fits the model; `model.keras` is the result."""
     recipe = entry.recipe
+    # tf.data derives its shuffle seeds from TensorFlow's global seed too:
+    # set it first, so the run does not depend on what ran before it.
+    keras.utils.set_random_seed(settings["seed"])
     normalization = InputNormalization.fit(
         recipe.input_normalization, data.x_train
     )
@@ -560,6 +573,7 @@ def _fit(
         normalization=normalization,
         augmentation=pipeline,
         one_hot=one_hot,
+        shard=distribution.process_shard() if settings["distribute"] else None,
     )
     history = files.load_history(out) if existing else files.empty_history()
     if existing is not None and verbose:

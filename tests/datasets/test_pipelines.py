@@ -679,3 +679,27 @@ def test_real_cifar10_array_dataset(real_subset):
     assert labels.shape == (128,) and labels.dtype == np.int64
     order = np.concatenate([ds[i][1] for i in range(len(ds))])
     assert np.array_equal(np.bincount(order), np.bincount(y))
+
+
+def test_shards_split_every_batch_into_equal_slices():
+    from keras_cifar_blocks.datasets import make_dataset
+
+    x = np.arange(14 * 2).reshape(14, 2)
+    y = np.arange(14)
+    whole = [b[1].numpy().tolist() for b in make_dataset(x, y, batch_size=6)]
+    halves = [
+        [b[1].numpy().tolist() for b in make_dataset(x, y, 6, shard=(2, i))]
+        for i in (0, 1)
+    ]
+    assert whole == [[0, 1, 2, 3, 4, 5], [6, 7, 8, 9, 10, 11], [12, 13]]
+    assert [a + b for a, b in zip(*halves, strict=True)] == whole
+    images = next(iter(make_dataset(x, batch_size=6, shard=(3, 2))))
+    assert images.numpy().tolist() == [[8, 9], [10, 11]]
+
+
+@pytest.mark.parametrize("shard", [(2, 2), (0, 0), (2,), "ab", (2.0, 1)])
+def test_bad_shards(shard):
+    from keras_cifar_blocks.datasets import make_dataset
+
+    with pytest.raises(ValueError, match="argument `shard`"):
+        make_dataset(np.zeros((4, 2)), batch_size=2, shard=shard)

@@ -9,6 +9,7 @@ same batches; the two replicas' gradients averaged are the global
 batch's gradient, up to float rounding.
 """
 
+import json
 import os
 import subprocess
 import sys
@@ -133,3 +134,153 @@ def test_two_devices_train_like_one(tmp_path, cifar10_dir):
 
 def _flat(weights) -> np.ndarray:
     return np.concatenate([np.ravel(w) for w in weights])
+
+
+# --------------------------------------------------------------------------
+# Several processes: two on 127.0.0.1 with the standard environment.
+# --------------------------------------------------------------------------
+
+PROCESS_ARGS = [
+    "li2018_model1",
+    "--keep",
+    "last",
+    "--epochs",
+    "2",
+    "--batch-size",
+    "64",
+    "--subset",
+    "300",
+    "--test-subset",
+    "100",
+    "--verbose",
+    "0",
+]
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_processes_default_to_one(monkeypatch):
+    from keras_cifar_blocks.training import distribution
+
+    for name in (*distribution.JAX_ENVIRONMENT, "TF_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    assert distribution.processes() == (1, 0)
+    assert distribution.is_chief()
+    monkeypatch.setenv("KERAS_DISTRIBUTION_NUM_PROCESSES", "4")
+    monkeypatch.setenv("KERAS_DISTRIBUTION_PROCESS_ID", "3")
+    assert distribution.processes() == (4, 3)
+    assert not distribution.is_chief()
+    monkeypatch.setenv("KERAS_DISTRIBUTION_PROCESS_ID", "4")
+    with pytest.raises(ValueError, match="below KERAS_DISTRIBUTION_NUM"):
+        distribution.processes()
+    monkeypatch.setenv("KERAS_DISTRIBUTION_NUM_PROCESSES", "two")
+    with pytest.raises(ValueError, match="Expected an integer >= 1"):
+        distribution.processes()
+
+
+def test_tf_config_names_the_process(monkeypatch):
+    from keras_cifar_blocks.training import distribution
+
+    monkeypatch.delenv("KERAS_DISTRIBUTION_NUM_PROCESSES", raising=False)
+    cluster = {"chief": ["a:1"], "worker": ["b:1", "c:1"]}
+    monkeypatch.setenv(
+        "TF_CONFIG",
+        json.dumps(
+            {"cluster": cluster, "task": {"type": "worker", "index": 1}}
+        ),
+    )
+    assert distribution.processes() == (3, 2)
+    monkeypatch.setenv("TF_CONFIG", "{not json")
+    with pytest.raises(ValueError, match="`TF_CONFIG`"):
+        distribution.processes()
+
+
+@pytest.mark.skipif(BACKEND != "tensorflow", reason="TensorFlow's refusal")
+def test_tensorflow_across_processes_is_refused_clearly(tmp_path, monkeypatch):
+    from keras_cifar_blocks.training import train
+
+    workers = ["127.0.0.1:1", "127.0.0.1:2"]
+    monkeypatch.setenv(
+        "TF_CONFIG",
+        json.dumps(
+            {"cluster": {"worker": workers}, "task": {"type": "worker"}}
+        ),
+    )
+    with pytest.raises(ValueError, match="keras-team/keras#20585"):
+        train("li2018_model1", distribute=True, out=tmp_path / "run")
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.skipif(BACKEND != "jax", reason="multi-process is for JAX")
+def test_two_processes_on_loopback_train_like_one(tmp_path, cifar10_dir):
+    port = _free_port()
+    out = tmp_path / "two"
+    command = [
+        sys.executable,
+        "-m",
+        "keras_cifar_blocks",
+        "train",
+        *PROCESS_ARGS,
+        "--distribute",
+        "--data-dir",
+        str(cifar10_dir),
+        "--out",
+        str(out),
+    ]
+    workers = []
+    for process_id in (0, 1):
+        env = dict(
+            os.environ,
+            KERAS_BACKEND="jax",
+            KERAS_DISTRIBUTION_JOB_ADDRESSES=f"127.0.0.1:{port}",
+            KERAS_DISTRIBUTION_NUM_PROCESSES="2",
+            KERAS_DISTRIBUTION_PROCESS_ID=str(process_id),
+        )
+        workers.append(
+            subprocess.Popen(
+                command,
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        )
+    results = [worker.communicate(timeout=300) for worker in workers]
+    for worker, (_, err) in zip(workers, results, strict=True):
+        assert worker.returncode == 0, err[-3000:]
+    # The chief alone wrote the run folder.
+    assert sorted(p.name for p in out.iterdir()) == sorted(files.RUN_FILES)
+    config = files.read_json(out / files.CONFIG)
+    assert config["training"]["replicas"] == 2
+
+    from keras_cifar_blocks.training import train
+
+    single = train(
+        PROCESS_ARGS[0],
+        keep="last",
+        epochs=2,
+        batch_size=64,
+        subset=300,
+        test_subset=100,
+        data_dir=cifar10_dir,
+        out=tmp_path / "one",
+        verbose=0,
+    )
+    one = _flat(keras.saving.load_model(single / files.MODEL).get_weights())
+    two = _flat(keras.saving.load_model(out / files.MODEL).get_weights())
+    keras.utils.set_random_seed(0)
+    initial = _flat(build("li2018_model1").get_weights())
+    gap = np.abs(one - two)
+    assert gap.max() < 1e-3, gap.max()
+    assert gap.mean() < 1e-2 * np.abs(one - initial).mean()
+    one = files.read_json(single / files.HISTORY)
+    two = files.read_json(out / files.HISTORY)
+    for key in ("loss", "accuracy", "val_loss"):
+        np.testing.assert_allclose(one[key], two[key], rtol=1e-4)
