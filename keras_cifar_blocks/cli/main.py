@@ -282,7 +282,15 @@ def _parser() -> argparse.ArgumentParser:
     _add_tune_parser(commands)
     _add_reproduce_parser(commands)
 
-    commands.add_parser("info", help="print versions and the active backend")
+    info = commands.add_parser(
+        "info", help="print versions and the active backend"
+    )
+    info.add_argument(
+        "--devices",
+        action="store_true",
+        help="also list every device the active backend sees (GPUs "
+        "first; a GPU missing there is one the installed build cannot use)",
+    )
     return parser
 
 
@@ -579,18 +587,28 @@ def _shared_flags(argv) -> list[str]:
     return flags
 
 
-def _info() -> dict:
+def _info(devices: bool = False) -> dict:
     import keras
 
     import keras_cifar_blocks
 
-    return {
+    backend = keras.backend.backend()
+    info = {
         "keras_cifar_blocks": keras_cifar_blocks.__version__,
         "keras": keras.__version__,
-        "backend": keras.backend.backend(),
+        "backend": backend,
+        # Keras has imported the backend's package by now.
+        "backend_version": getattr(
+            sys.modules.get(backend), "__version__", None
+        ),
         "python": sys.version.split()[0],
         "layers": keras_cifar_blocks.layers.__all__,
     }
+    if devices:
+        from keras_cifar_blocks.utils.devices import list_devices
+
+        info["devices"] = list_devices()
+    return info
 
 
 def _reproductions_dir(given) -> Path | None:
@@ -820,7 +838,7 @@ def main(argv: list[str] | None = None) -> int:
         argv = sys.argv[1:]
     args = _parser().parse_args(argv)
     if args.command == "info":
-        print(json.dumps(_info(), indent=2))
+        print(json.dumps(_info(devices=args.devices), indent=2))
         return 0
     try:
         if args.command == "list":

@@ -575,6 +575,18 @@ def test_info(capsys):
     info = json.loads(capsys.readouterr().out)
     assert info["backend"] in ("tensorflow", "jax", "torch")
     assert "ConvBNPoolDropout" in info["layers"]
+    assert info["backend_version"]
+    assert "devices" not in info
+
+
+def test_info_devices_lists_what_the_backend_sees(capsys):
+    assert main(["info", "--devices"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    devices = info["devices"]
+    assert devices[-1]["type"] == "cpu"
+    for device in devices:
+        assert device["device"].startswith(device["type"] + ":")
+        assert device["name"]
 
 
 # --------------------------------------------------------------------------
