@@ -5,7 +5,8 @@ A reproduction is a `train()` run under the report's data `Protocol`
 accuracy it gives) with the recipe's epochs, early stopping, optimizer,
 schedule, augmentation and batch size. It trains in a run folder
 (`runs_dir/ROW`, resumable like any run: the same call goes on from the
-last finished epoch) and, after every epoch, exports the light files of
+last finished epoch, and a finished run is only exported again) and,
+after every epoch, exports the light files of
 the run (`config.json`, `history.json` and, once evaluated,
 `metrics.json`, `report.md` and the plots; never `model.keras`) with a
 `reproduction.json` summary into `results_dir/ROW`, then rewrites the
@@ -162,6 +163,11 @@ def reproduce(
         command=command,
         full_protocol=epochs is None and subset is None and test_subset is None,
     )
+    existing = files.existing_run(run, name)
+    if existing is not None and existing.get("status") == "complete":
+        # Finished earlier (e.g. `--all` run again after a stop): the row
+        # is exported again, nothing is trained.
+        return exporter.export()
     train(
         name,
         out=run,

@@ -328,3 +328,17 @@ def test_write_estimates_adds_its_block_to_the_readme(final_row, monkeypatch):
     assert "| `li2018_model1` | 42,442 |" in text
     estimates = files.read_json(results / reproduction.ESTIMATES)
     assert list(estimates["architectures"]) == ["li2018_model1"]
+
+
+def test_a_finished_row_is_exported_again_not_retrained(
+    final_row, cifar10_dir, monkeypatch
+):
+    tmp_path, summary = final_row
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("a finished reproduction was trained again")
+
+    monkeypatch.setattr(reproduction, "train", no_training)
+    again = _reproduce("li2018_model1", tmp_path, cifar10_dir, epochs=2)
+    assert again["ours"] == summary["ours"]
+    assert again["status"] == "complete"
