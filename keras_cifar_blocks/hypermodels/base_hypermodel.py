@@ -16,6 +16,7 @@ with and without an internal `Rescaling` layer compete on the same data.
 import keras
 import keras_tuner
 import numpy as np
+from keras_tuner.engine import hyperparameters as hp_types
 
 from keras_cifar_blocks.utils import validation as check
 
@@ -101,27 +102,91 @@ def check_learning_rate_range(value) -> tuple[float, float]:
 # Declaring hyperparameters. KerasTuner returns an existing value as it
 # is, even one a caller fixed outside the declared range (`hp.Fixed`), so
 # each helper checks the value it gets.
+#
+# A conditional hyperparameter (`when={parent: values}`) is declared with
+# KerasTuner's `Parent` conditions attached, and only once per name: a
+# name declared under several conditions (e.g. one range of `stages` per
+# padding) loses its drawn value, because `HyperParameters.
+# ensure_active_values`, which the oracle runs on every trial, removes it
+# whenever any of the declarations is inactive (KerasTuner 1.4). A name
+# the caller fixed (`hp.Fixed`, as `tune(fixed=...)` does) keeps its
+# value: a conditional declaration of it would be a second, drawn copy
+# overriding the fixed one in every random draw. Every hyperparameter is
+# declared on every build, so the tuners need no extra builds to find the
+# conditional ones (KerasTuner's `_activate_all_conditions`).
 
 
-def choice(hp, name, values, default):
-    """`hp.Choice`, checking that the value is one of `values`."""
-    value = hp.Choice(name, list(values), default=default)
+def _fixed_def(hp, name):
+    """The caller's unconditional `hp.Fixed(name, ...)`, or None."""
+    for hp_def in hp.space:
+        if (
+            hp_def.name == name
+            and isinstance(hp_def, hp_types.Fixed)
+            and not hp_def.conditions
+        ):
+            return hp_def
+    return None
+
+
+def _with_conditions(hp_def, when):
+    """A copy of `hp_def` active only when each parent has one of its
+    values; `when` is a dict or a sequence of `(parent, values)` pairs."""
+    pairs = list(when.items()) if isinstance(when, dict) else list(when)
+    if not pairs:
+        return hp_def
+    config = hp_def.get_config()
+    config["conditions"] = [
+        {"class_name": "Parent", "config": {"name": name, "values": list(v)}}
+        for name, v in pairs
+    ]
+    return type(hp_def).from_config(config)
+
+
+def _conditions_hold(hp, hp_def) -> bool:
+    return all(c.is_active(hp.values) for c in hp_def.conditions)
+
+
+def _value(hp, hp_def):
+    """Declares `hp_def` on `hp`; its value, or None while inactive."""
+    fixed = _fixed_def(hp, hp_def.name)
+    if fixed is not None:
+        if not _conditions_hold(hp, hp_def):
+            return None
+        return hp.values.get(hp_def.name, fixed.value)
+    hp.merge([hp_def], overwrite=False)
+    if not hp.is_active(hp_def):
+        return None
+    return hp.values.setdefault(hp_def.name, hp_def.default)
+
+
+def choice(hp, name, values, default, when=None):
+    """`hp.Choice`, checking that the value is one of `values`.
+
+    `when`: optional `{parent name: values}`; the hyperparameter is active
+    (not None) only when every parent has one of its values.
+    """
+    hp_def = hp_types.Choice(name, list(values), default=default)
+    value = _value(hp, _with_conditions(hp_def, when or {}))
     if value is not None and value not in values:
         raise _invalid(name, f"one of {list(values)}", value)
     return value
 
 
-def boolean(hp, name, default):
+def boolean(hp, name, default, when=None):
     """`hp.Boolean`, checking that the value is a bool."""
-    value = hp.Boolean(name, default=default)
+    hp_def = hp_types.Boolean(name, default=default)
+    value = _value(hp, _with_conditions(hp_def, when or {}))
     if value is not None and not isinstance(value, bool):
         raise _invalid(name, "a bool", value)
     return value
 
 
-def integer(hp, name, min_value, max_value, default, step=1):
+def integer(hp, name, min_value, max_value, default, step=1, when=None):
     """`hp.Int`, checking range and step."""
-    value = hp.Int(name, min_value, max_value, step=step, default=default)
+    hp_def = hp_types.Int(
+        name, min_value, max_value, step=step, default=default
+    )
+    value = _value(hp, _with_conditions(hp_def, when or {}))
     if value is not None and (
         isinstance(value, bool)
         or not isinstance(value, int)
@@ -135,9 +200,11 @@ def integer(hp, name, min_value, max_value, default, step=1):
     return value
 
 
-def number(hp, name, min_value, max_value, default, step=None, log=False):
+def number(
+    hp, name, min_value, max_value, default, step=None, log=False, when=None
+):
     """`hp.Float`, checking range (and step, for linear sampling)."""
-    value = hp.Float(
+    hp_def = hp_types.Float(
         name,
         min_value,
         max_value,
@@ -145,6 +212,7 @@ def number(hp, name, min_value, max_value, default, step=None, log=False):
         sampling="log" if log else "linear",
         default=default,
     )
+    value = _value(hp, _with_conditions(hp_def, when or {}))
     if value is None:
         return value
     tolerance = 1e-9 * max(1.0, abs(max_value))
@@ -445,7 +513,8 @@ class CifarHyperModel(keras_tuner.HyperModel):
 
         Raises:
             InvalidHyperparametersError: before any layer is created, if
-                the values cannot build a model.
+                a value is outside the space (every value inside it
+                builds a model).
         """
         settings = self.declare_hyperparameters(hp)
         self._check(settings)

@@ -205,9 +205,16 @@ class ConvStackHyperModel(base.CifarHyperModel):
     - `optimizer` (one of `optimizers`; `"rmsprop"`) and
       `learning_rate` (log scale over `learning_rate_range`; `1e-3`).
 
-    Values that cannot build a model, such as more `"valid"` stages than
-    the image has pixels for, raise an `InvalidHyperparametersError`
-    naming them before any layer is created.
+    Every combination of values builds a model, so any tuner draws only
+    models it can train. With `"valid"` padding, a stage whose unpadded
+    convolutions would leave the image no pixel uses padded ones (`"same"`)
+    and a pooling that would leave no pixel is left out: e.g. `stages=5`
+    with `"valid"` padding and one convolution per stage is three
+    unpadded stages, then two padded ones, the last without pooling.
+    Every documented architecture fits its image and is built exactly as
+    its values say. A value outside the space (e.g. fixed with
+    `hp.Fixed`) raises an `InvalidHyperparametersError` naming it before
+    any layer is created.
 
     Args:
         num_classes: int, number of output classes.
@@ -249,14 +256,14 @@ class ConvStackHyperModel(base.CifarHyperModel):
     >>> point["activation"], point["last_stage_convs"], point["head_dropout"]
     ('mish', 1, 0.5)
     >>> hp = keras_tuner.HyperParameters()
-    >>> hp.Fixed("padding", "valid")
-    'valid'
-    >>> hp.Fixed("stages", 5)
-    5
-    >>> hypermodel.build(hp)  # doctest: +IGNORE_EXCEPTION_DETAIL
-    Traceback (most recent call last):
-    ...
-    InvalidHyperparametersError: Invalid hyperparameters: stages=5 with ...
+    >>> for name, value in {"padding": "valid", "stages": 5, "convs": 1,
+    ...                     "last_stage_convs": 1}.items():
+    ...     _ = hp.Fixed(name, value)
+    >>> model = hypermodel.build(hp)  # 32x32 runs out of pixels at stage 4
+    >>> [model.get_layer(f"stage_{i}").padding for i in range(1, 6)]
+    ['valid', 'valid', 'valid', 'same', 'same']
+    >>> model.get_layer("stage_4").pool, model.get_layer("stage_5").pool
+    ('max', None)
     """
 
     POINTS = POINTS
@@ -323,9 +330,6 @@ class ConvStackHyperModel(base.CifarHyperModel):
     def _declare(self, hp):
         s = {}
         s["rescaling"] = base.boolean(hp, "rescaling", False)
-        # The values that set the feature maps' size come first, so that
-        # the default depth is one they allow (e.g. with padding fixed to
-        # "valid" before the space is declared).
         s["padding"] = base.choice(hp, "padding", PADDINGS, "same")
         s["convs"] = base.integer(hp, "convs", 1, MAX_CONVS, 2)
         s["last_stage_convs"] = base.integer(
@@ -337,12 +341,17 @@ class ConvStackHyperModel(base.CifarHyperModel):
         )
         s["filters"] = base.choice(hp, "filters", FILTERS, 32)
         s.update(width_growth=1.0, max_filters=None, dropout_step=0.0)
-        deeper = list(range(2, self.max_stages + 1))
-        if deeper:
-            with hp.conditional_scope("stages", deeper):
-                growth = base.choice(hp, "width_growth", WIDTH_GROWTHS, 2.0)
-                max_filters = base.choice(hp, "max_filters", MAX_FILTERS, 512)
-                step = base.number(hp, "dropout_step", 0.0, 0.2, 0.1, 0.05)
+        deeper = {"stages": list(range(2, self.max_stages + 1))}
+        if deeper["stages"]:
+            growth = base.choice(
+                hp, "width_growth", WIDTH_GROWTHS, 2.0, when=deeper
+            )
+            max_filters = base.choice(
+                hp, "max_filters", MAX_FILTERS, 512, when=deeper
+            )
+            step = base.number(
+                hp, "dropout_step", 0.0, 0.2, 0.1, 0.05, when=deeper
+            )
             if growth is not None:
                 s.update(
                     width_growth=growth,
@@ -350,8 +359,9 @@ class ConvStackHyperModel(base.CifarHyperModel):
                     dropout_step=step,
                 )
         s["batch_norm"] = base.boolean(hp, "batch_norm", True)
-        with hp.conditional_scope("batch_norm", [True]):
-            order = base.choice(hp, "order", ORDERS, "conv-act-bn")
+        order = base.choice(
+            hp, "order", ORDERS, "conv-act-bn", when={"batch_norm": [True]}
+        )
         # ConvBNPoolDropout's default order when there is no BatchNorm,
         # so the layer's config is the one the registry's models have.
         s["order"] = order or ORDERS[0]
@@ -371,21 +381,34 @@ class ConvStackHyperModel(base.CifarHyperModel):
             0.05,
         )
         s["head_units"] = base.choice(hp, "head_units", HEAD_UNITS, 0)
-        with hp.conditional_scope(
-            "head_units", [units for units in HEAD_UNITS if units]
-        ):
-            head_batch_norm = base.boolean(hp, "head_batch_norm", False)
-            head_dropout = base.number(hp, "head_dropout", 0.0, 0.5, 0.0, 0.05)
+        head = {"head_units": [units for units in HEAD_UNITS if units]}
+        head_batch_norm = base.boolean(hp, "head_batch_norm", False, when=head)
+        head_dropout = base.number(
+            hp, "head_dropout", 0.0, 0.5, 0.0, 0.05, when=head
+        )
         s["head_batch_norm"] = bool(head_batch_norm)
         s["head_dropout"] = head_dropout or 0.0
         return s
 
     def _default_stages(self, settings):
-        """The deepest of up to 3 stages the size settings allow."""
+        """The deepest of up to 3 stages the size settings fit exactly."""
         for stages in range(min(3, self.max_stages), 1, -1):
-            if self._shrink(dict(settings, stages=stages)) is None:
+            if self._fits(dict(settings, stages=stages)):
                 return stages
         return 1
+
+    def _fits(self, settings) -> bool:
+        """Whether the image leaves every stage its padding and pooling."""
+        plan = self._stage_plan(settings)
+        last = len(plan) - 1
+        return all(
+            padding == settings["padding"]
+            and (
+                pool is not None
+                or (i == last and not settings["last_stage_pool"])
+            )
+            for i, (_, padding, pool) in enumerate(plan)
+        )
 
     def _default_activation(self):
         return "elu" if "elu" in self.activations else self.activations[0]
@@ -414,46 +437,35 @@ class ConvStackHyperModel(base.CifarHyperModel):
         ]
 
     def _stage_plan(self, settings):
-        """(convs, pool) of each stage."""
-        stages = settings["stages"]
-        return [
-            (
-                settings["last_stage_convs"]
-                if i == stages - 1
-                else settings["convs"],
-                "max"
-                if i < stages - 1 or settings["last_stage_pool"]
-                else None,
-            )
-            for i in range(stages)
-        ]
+        """`(convs, padding, pool)` of each stage.
 
-    def _shrink(self, s):
-        """`(stage, height, width)` where the image vanishes, or None."""
+        With `"valid"` padding, a stage whose unpadded convolutions would
+        leave no pixel uses padded ones, and a pooling that would leave no
+        pixel is left out: every combination of values builds, and one
+        whose image never gets that small (every documented architecture)
+        is built exactly as its values say.
+        """
         height, width = self.input_shape[:2]
-        for i, (convs, pool) in enumerate(self._stage_plan(s), start=1):
-            if s["padding"] == "valid":
+        stages = settings["stages"]
+        plan = []
+        for i in range(stages):
+            last = i == stages - 1
+            convs = settings["last_stage_convs"] if last else settings["convs"]
+            padding = settings["padding"]
+            if padding == "valid":
                 shrink = convs * (self.kernel_size - 1)
-                height, width = height - shrink, width - shrink
-            if pool is not None:
+                if min(height, width) - shrink >= 1:
+                    height, width = height - shrink, width - shrink
+                else:
+                    padding = "same"
+            pool = None
+            if (not last or settings["last_stage_pool"]) and min(
+                height, width
+            ) >= 2:
+                pool = "max"
                 height, width = height // 2, width // 2
-            if height < 1 or width < 1:
-                return i, max(height, 0), max(width, 0)
-        return None
-
-    def _check(self, s):
-        shrink = self._shrink(s)
-        if shrink is not None:
-            stage, height, width = shrink
-            raise base.InvalidHyperparametersError(
-                f"Invalid hyperparameters: stages={s['stages']} with "
-                f"padding={s['padding']!r}, convs={s['convs']}, "
-                f"last_stage_convs={s['last_stage_convs']} and "
-                f"kernel_size={self.kernel_size} shrink the "
-                f"{self.input_shape[0]}x{self.input_shape[1]} input to "
-                f"{height}x{width} at stage {stage}. Use fewer `stages` or "
-                "padding='same'."
-            )
+            plan.append((convs, padding, pool))
+        return plan
 
     def _build_model(self, s):
         activation = "Mish" if s["activation"] == "mish" else s["activation"]
@@ -461,7 +473,7 @@ class ConvStackHyperModel(base.CifarHyperModel):
         layers = [keras.Input(self.input_shape, name="images")]
         if s["rescaling"]:
             layers.append(keras.layers.Rescaling(1 / 255, name="rescaling"))
-        for i, (filters, rate, (convs, pool)) in enumerate(
+        for i, (filters, rate, (convs, padding, pool)) in enumerate(
             zip(
                 self._widths(s),
                 self._rates(s),
@@ -480,7 +492,7 @@ class ConvStackHyperModel(base.CifarHyperModel):
                     order=s["order"],
                     pool=pool,
                     dropout=rate,
-                    padding=s["padding"],
+                    padding=padding,
                     kernel_initializer=s["kernel_initializer"],
                     kernel_regularizer=regularizer,
                     momentum=self.batch_norm_momentum,

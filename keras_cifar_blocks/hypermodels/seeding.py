@@ -28,10 +28,10 @@ def enqueue_points(tuner, points):
     call it in every process: only the chief, which owns the oracle,
     schedules the points; on the workers it does nothing.
 
-    When the tuner's hypermodel has a `validate(hp)` method (this
-    package's hypermodels do), random draws that it rejects, such as
-    more stages than the image has pixels for, are drawn again instead
-    of becoming failed trials.
+    When the tuner's hypermodel has a `validate(hp)` method that rejects
+    values its space allows (this package's spaces hold no such values:
+    every draw builds), random draws that it rejects are drawn again
+    instead of becoming failed trials.
 
     Args:
         tuner: a `keras_tuner` tuner (e.g. `RandomSearch`, `Hyperband`,

@@ -1,5 +1,7 @@
 """A search space of pretrained backbones with a small-image head."""
 
+import keras
+
 from keras_cifar_blocks import backbones as backbone_registry
 from keras_cifar_blocks.architectures import transfer_classifier
 from keras_cifar_blocks.architectures import unfreeze_top_layers
@@ -74,14 +76,17 @@ class TransferHyperModel(base.CifarHyperModel):
 
     - `backbone` (one of `backbones`; `"MobileNetV2"`).
     - `image_size` (one of `image_sizes`; `32`): the size the adapter
-      resizes to; at least the backbone's smallest input.
+      resizes to, raised to the backbone's smallest input where that is
+      larger (InceptionResNetV2 and InceptionV3: 75, Xception: 71), so
+      that every backbone builds at every size.
     - `pooling` (`"avg"`, `"max"`, `"flatten"`; `"flatten"`).
     - `head_units` (0, 128, 256, 512; `256`; 0 = a linear classifier)
       and, with a dense layer, `second_head_units` (0, 64, 128; `0`) and
       `head_batch_norm` (bool; `False`).
     - `dropout` (0 to 0.5 in steps of 0.1; `0.5`): after each dense layer,
       or before the classifier when there is none.
-    - `trainable_layers` (int, 0 to `max_trainable_layers`; `10`).
+    - `trainable_layers` (int, 0 to `max_trainable_layers`; `10`); a
+      backbone with fewer layers (VGG16: 18) is fine-tuned whole.
     - `optimizer` (`"adam"`) and `learning_rate` (log scale; `0.01`).
 
     Args:
@@ -116,12 +121,14 @@ class TransferHyperModel(base.CifarHyperModel):
     >>> list(hypermodel.documented_points())[:2]
     ['donzella_inception_resnet_v2', 'ntua_vgg16']
     >>> hp = keras_tuner.HyperParameters()
-    >>> hp.Fixed("backbone", "InceptionResNetV2")
-    'InceptionResNetV2'
+    >>> hp.Fixed("backbone", "VGG16")
+    'VGG16'
+    >>> hp.Fixed("image_size", 16)
+    16
     >>> hypermodel.validate(hp)  # doctest: +IGNORE_EXCEPTION_DETAIL
     Traceback (most recent call last):
     ...
-    InvalidHyperparametersError: Invalid hyperparameters: image_size=32 is ...
+    InvalidHyperparametersError: Invalid value for hyperparameter ...
     """
 
     POINTS = POINTS
@@ -201,11 +208,11 @@ class TransferHyperModel(base.CifarHyperModel):
         )
         s["pooling"] = base.choice(hp, "pooling", POOLINGS, "flatten")
         s["head_units"] = base.choice(hp, "head_units", HEAD_UNITS, 256)
-        with hp.conditional_scope(
-            "head_units", [units for units in HEAD_UNITS if units]
-        ):
-            second = base.choice(hp, "second_head_units", SECOND_HEAD_UNITS, 0)
-            head_batch_norm = base.boolean(hp, "head_batch_norm", False)
+        head = {"head_units": [units for units in HEAD_UNITS if units]}
+        second = base.choice(
+            hp, "second_head_units", SECOND_HEAD_UNITS, 0, when=head
+        )
+        head_batch_norm = base.boolean(hp, "head_batch_norm", False, when=head)
         s["second_head_units"] = second or 0
         s["head_batch_norm"] = bool(head_batch_norm)
         s["dropout"] = base.number(hp, "dropout", 0.0, 0.5, 0.5, 0.1)
@@ -218,16 +225,13 @@ class TransferHyperModel(base.CifarHyperModel):
         )
         return s
 
-    def _check(self, s):
-        spec = backbone_registry.get_backbone_spec(s["backbone"])
-        low_h, low_w = spec.min_input_size
-        if s["image_size"] < max(low_h, low_w):
-            raise base.InvalidHyperparametersError(
-                f"Invalid hyperparameters: image_size={s['image_size']} is "
-                f"below the smallest input of backbone={spec.name!r} "
-                f"({low_h}x{low_w}). Use a larger `image_size` or another "
-                "`backbone`."
-            )
+    @staticmethod
+    def _input_size(settings) -> int:
+        """`image_size`, raised to the backbone's smallest input."""
+        low_h, low_w = backbone_registry.get_backbone_spec(
+            settings["backbone"]
+        ).min_input_size
+        return max(settings["image_size"], low_h, low_w)
 
     def _build_model(self, s):
         head = tuple(
@@ -240,20 +244,21 @@ class TransferHyperModel(base.CifarHyperModel):
             self.num_classes,
             input_shape=self.input_shape,
             weights=self.weights,
-            image_size=s["image_size"],
+            image_size=self._input_size(s),
             head_units=head,
             head_batch_norm=s["head_batch_norm"],
             dropout=s["dropout"],
             pooling=s["pooling"],
         )
         if s["trainable_layers"]:
-            try:
-                unfreeze_top_layers(model, s["trainable_layers"])
-            except ValueError as e:
-                raise base.InvalidHyperparametersError(
-                    f"Invalid hyperparameters: trainable_layers="
-                    f"{s['trainable_layers']}. {e}"
-                ) from e
+            # A backbone with fewer layers (VGG16 has 18) is fine-tuned
+            # whole: every value of the space builds, whatever the backbone.
+            layers = [
+                layer
+                for layer in model.get_layer("backbone").layers
+                if not isinstance(layer, keras.layers.InputLayer)
+            ]
+            unfreeze_top_layers(model, min(s["trainable_layers"], len(layers)))
         return model
 
     def _takes_raw_pixels(self, settings):

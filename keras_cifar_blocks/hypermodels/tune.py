@@ -496,8 +496,9 @@ def _make_tuner(hypermodel, settings, fixed_hp, out, overwrite):
         "directory": str(out),
         "project_name": PROJECT,
         "overwrite": overwrite,
-        # Documented points and random draws are checked before they run,
-        # so failures are real errors: stop after a few in a row.
+        # Every value of the spaces builds a model (documented points are
+        # also checked when enqueued), so a failed trial is a real error
+        # (out of memory, a broken install): stop after a few in a row.
         "max_consecutive_failed_trials": 3,
     }
     if settings["tuner"] == "hyperband":

@@ -10,6 +10,7 @@ from keras_cifar_blocks.hypermodels import InvalidHyperparametersError
 from keras_cifar_blocks.hypermodels import TransferHyperModel
 from keras_cifar_blocks.hypermodels import WideResNetHyperModel
 from keras_cifar_blocks.hypermodels import check_values
+from tests.hypermodels.common import BACKEND
 from tests.hypermodels.common import tiny_hyperparameters
 
 HYPERMODELS = (ConvStackHyperModel, WideResNetHyperModel, TransferHyperModel)
@@ -250,3 +251,103 @@ def test_fit_scales_training_and_validation_images():
     np.testing.assert_allclose(seen["x"], 0.2, rtol=1e-6)
     np.testing.assert_allclose(seen["validation"], 0.2, rtol=1e-6)
     assert seen["kwargs"] == {"epochs": 3}
+
+
+# Every hypermodel's space holds only models that build, so a stock tuner
+# never wastes (or fails) a trial on one that cannot. The draws are the
+# ones a seeded RandomSearch makes (Hyperband draws the same way), each
+# completed as the oracle completes a trial's values, and only built: no
+# training. In CI, fewer draws (under JAX, whose every new weight shape
+# compiles, fewer still), narrower widths and, for transfer, two light
+# backbones that still meet both of its limits (VGG16 has fewer layers
+# than `trainable_layers` reaches; Xception needs 71x71 images); with
+# `-m slow`, 300 draws of each space.
+DRAWS = {
+    "conv_stack": (
+        lambda: ConvStackHyperModel(num_classes=2),
+        {"ci": 20 if BACKEND == "jax" else 60, "slow": 300},
+    ),
+    "wide_resnet": (
+        lambda: WideResNetHyperModel(num_classes=2, max_width=2),
+        {"ci": 15},
+    ),
+    "wide_resnet_wider": (
+        lambda: WideResNetHyperModel(num_classes=2, max_width=4),
+        {"slow": 300},
+    ),
+    "transfer_light": (
+        lambda: TransferHyperModel(
+            num_classes=2,
+            weights=None,
+            backbones=("VGG16", "Xception"),
+            image_sizes=(32, 96),
+        ),
+        {"ci": 12},
+    ),
+    "transfer": (
+        lambda: TransferHyperModel(num_classes=2, weights=None),
+        {"slow": 300},
+    ),
+}
+
+
+def _draws(hypermodel, count, seed=0):
+    oracle = keras_tuner.oracles.RandomSearchOracle(
+        objective="val_accuracy", max_trials=count, seed=seed
+    )
+    oracle.update_space(hypermodel.space())
+    for i in range(count):
+        response = oracle.populate_space(str(i))
+        assert response["status"] == "RUNNING"
+        hp = oracle.get_space()
+        hp.values = response["values"]
+        hp.ensure_active_values()  # as Oracle.create_trial does
+        yield hp
+
+
+@pytest.mark.parametrize(
+    "space, size",
+    [
+        pytest.param(space, size, marks=(pytest.mark.slow,) * (size == "slow"))
+        for space, (_, counts) in DRAWS.items()
+        for size in counts
+    ],
+)
+def test_random_draws_build(space, size):
+    make, counts = DRAWS[space]
+    hypermodel = make()
+    failures = []
+    for i, hp in enumerate(_draws(hypermodel, counts[size])):
+        # The garbage collector frees the models built so far; run on
+        # every build it would take most of the test's time.
+        keras.backend.clear_session(free_memory=i % 10 == 0)
+        try:
+            model = hypermodel.build(hp)
+        except Exception as error:  # noqa: BLE001 - reported below
+            failures.append((hp.values, repr(error)))
+            continue
+        assert model.output_shape == (None, 2)
+    assert not failures, failures[:3]
+
+
+def test_a_value_fixed_through_the_tuner_stays_fixed_when_conditional(
+    tmp_path,
+):
+    # `order` is active only with BatchNorm: a second, conditional copy of
+    # it would override the fixed value in every random draw.
+    fixed = keras_tuner.HyperParameters()
+    fixed.Fixed("order", "bn-act-conv")
+    tuner = keras_tuner.RandomSearch(
+        ConvStackHyperModel(num_classes=10),
+        objective="val_accuracy",
+        hyperparameters=fixed,
+        max_trials=20,
+        seed=1,
+        directory=str(tmp_path),
+    )
+    draws = [tuner.oracle.populate_space(str(i))["values"] for i in range(20)]
+    assert {values["order"] for values in draws} == {"bn-act-conv"}
+    model = tuner.hypermodel.build(
+        tuner.oracle.get_space().copy()  # the defaults: BatchNorm on
+    )
+    assert model.get_layer("stage_1").order == "bn-act-conv"

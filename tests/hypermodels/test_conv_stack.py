@@ -135,36 +135,69 @@ def test_width_schedule_and_dropout_schedule():
 
 
 @pytest.mark.parametrize(
-    "values, match",
+    "values, paddings, pools, side",
     [
+        # li2018_model1: fits its 32x32 images, built as its values say.
         (
-            {
-                "padding": "valid",
-                "stages": 4,
-                "convs": 1,
-                "last_stage_convs": 1,
-            },
-            r"Invalid hyperparameters: stages=4 with padding='valid', "
-            r"convs=1, last_stage_convs=1 and kernel_size=3 shrink the "
-            r"32x32 input to 0x0 at stage 4. Use fewer `stages` or "
-            r"padding='same'.",
+            {"stages": 2, "convs": 1, "last_stage_convs": 1},
+            ["valid", "valid"],
+            ["max", "max"],
+            6,
+        ),
+        # 32 -> 30 -> 15 -> 13 -> 6 -> 4 -> 2: stage 4 has no pixel left
+        # for an unpadded convolution.
+        (
+            {"stages": 4, "convs": 1, "last_stage_convs": 1},
+            ["valid", "valid", "valid", "same"],
+            ["max", "max", "max", "max"],
+            1,
+        ),
+        # 32 -> 28 -> 14 -> 10 -> 5 -> 1: no pixel left to pool.
+        (
+            {"stages": 3, "convs": 2, "last_stage_convs": 2},
+            ["valid", "valid", "valid"],
+            ["max", "max", None],
+            1,
         ),
         (
-            {
-                "padding": "valid",
-                "stages": 3,
-                "convs": 2,
-                "last_stage_convs": 2,
-            },
-            r"shrink the 32x32 input to 0x0 at stage 3",
+            {"stages": 5, "convs": 3, "last_stage_convs": 3},
+            ["valid", "valid", "same", "same", "same"],
+            ["max", "max", "max", None, None],
+            1,
         ),
     ],
 )
-def test_too_many_valid_stages_raise_before_any_layer(values, match):
+def test_valid_padding_pads_the_stages_the_image_is_too_small_for(
+    values, paddings, pools, side
+):
+    # Every combination builds: a tuner never draws a model it cannot
+    # train.
+    hypermodel = ConvStackHyperModel(num_classes=10)
+    hp = tiny_hyperparameters(padding="valid", **values)
+    hypermodel.validate(hp)
+    model = hypermodel.build(hp)
+    stages = [model.get_layer(f"stage_{i + 1}") for i in range(len(pools))]
+    assert [stage.padding for stage in stages] == paddings
+    assert [stage.pool for stage in stages] == pools
+    assert tuple(stages[-1].output.shape[1:3]) == (side, side)
+
+
+def test_default_depth_fits_the_fixed_size_values():
     hypermodel = ConvStackHyperModel(num_classes=10)
     hp = keras_tuner.HyperParameters()
-    for key, value in values.items():
-        hp.Fixed(key, value)
+    hp.Fixed("padding", "valid")
+    # Two convolutions per stage leave a third stage no pixel to pool.
+    assert hypermodel.declare_hyperparameters(hp)["stages"] == 2
+
+
+def test_value_outside_the_space_raises_before_any_layer():
+    hypermodel = ConvStackHyperModel(num_classes=10)
+    hp = keras_tuner.HyperParameters()
+    hp.Fixed("stages", 6)
+    match = (
+        r"Invalid value for hyperparameter `stages`. Expected an integer in "
+        r"\[1, 5\]. Received stages=6"
+    )
     with pytest.raises(InvalidHyperparametersError, match=match):
         hypermodel.validate(hp)
     keras.backend.clear_session()

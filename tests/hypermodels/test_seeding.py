@@ -9,6 +9,7 @@ import keras_tuner
 import pytest
 
 from keras_cifar_blocks.hypermodels import ConvStackHyperModel
+from keras_cifar_blocks.hypermodels import InvalidHyperparametersError
 from keras_cifar_blocks.hypermodels import enqueue_points
 from keras_cifar_blocks.hypermodels import seeding
 from tests.hypermodels.common import tiny_hyperparameters
@@ -130,35 +131,47 @@ def test_resumed_search_runs_no_point_twice(tmp_path):
     assert first.status == "COMPLETED" and first.score == 0.0
 
 
-def test_random_draws_the_hypermodel_rejects_are_redrawn(tmp_path):
-    # "valid" padding: three or more stages shrink 32x32 images to nothing
-    # for most `convs`, so many random draws cannot build a model.
+class NoSingleStage(ConvStackHyperModel):
+    """Rejects values its space allows, as a hypermodel whose space does
+    not express all of its constraints would."""
+
+    def _check(self, settings):
+        if settings["stages"] == 1:
+            raise InvalidHyperparametersError("No single stage: stages=1")
+
+
+def _small_space():
     space = keras_tuner.HyperParameters()
     for key, value in {
         "filters": 16,
         "batch_norm": False,
         "head_units": 0,
-        "padding": "valid",
     }.items():
         space.Fixed(key, value)
-    plain = _tuner("random", tmp_path / "plain", space.copy(), max_trials=40)
+    return space
+
+
+def test_random_draws_the_hypermodel_rejects_are_redrawn(tmp_path):
+    def tuner(directory):
+        return keras_tuner.RandomSearch(
+            NoSingleStage(num_classes=10),
+            objective="val_accuracy",
+            hyperparameters=_small_space(),
+            directory=str(directory),
+            max_trials=40,
+            seed=3,
+        )
+
+    plain = tuner(tmp_path / "plain")
     drawn = _run(plain, 40)
-    hypermodel = plain.hypermodel
+    stages = {seeding.point_values(t)["stages"] for t in drawn}
+    assert stages == {1, 2, 3, 4, 5}  # KerasTuner alone draws stages=1
 
-    def valid(trial):
-        try:
-            hypermodel.validate(trial.hyperparameters)
-        except ValueError:
-            return False
-        return True
-
-    assert not all(valid(t) for t in drawn)  # KerasTuner alone draws them
-
-    seeded = _tuner("random", tmp_path / "seeded", space.copy(), max_trials=40)
+    seeded = tuner(tmp_path / "seeded")
     enqueue_points(seeded, {})
     drawn = _run(seeded, 40)
-    assert len(drawn) == 40 and all(valid(t) for t in drawn)
-    assert {seeding.point_values(t)["stages"] for t in drawn} >= {1, 2}
+    assert len(drawn) == 40
+    assert {seeding.point_values(t)["stages"] for t in drawn} == {2, 3, 4, 5}
 
 
 @pytest.mark.parametrize(
@@ -194,16 +207,18 @@ def test_bad_points_are_refused_before_the_search(
 
 
 def test_a_point_without_a_model_is_refused(tmp_path):
-    space = keras_tuner.HyperParameters()
-    space.Fixed("padding", "valid")
-    space.Fixed("filters", 16)
-    tuner = _tuner("random", tmp_path, space)
+    tuner = keras_tuner.RandomSearch(
+        NoSingleStage(num_classes=10),
+        objective="val_accuracy",
+        hyperparameters=_small_space(),
+        directory=str(tmp_path),
+        max_trials=2,
+    )
     with pytest.raises(
         ValueError,
-        match=r"Point 'deep': Invalid hyperparameters: stages=5 with "
-        r"padding='valid'",
+        match=r"Point 'one': No single stage: stages=1",
     ):
-        enqueue_points(tuner, {"deep": {"stages": 5}})
+        enqueue_points(tuner, {"one": {"stages": 1}})
 
 
 def test_workers_leave_scheduling_to_the_chief(tmp_path):

@@ -4,7 +4,6 @@ import keras_tuner
 import pytest
 
 from keras_cifar_blocks import architectures
-from keras_cifar_blocks.hypermodels import InvalidHyperparametersError
 from keras_cifar_blocks.hypermodels import TransferHyperModel
 from tests.hypermodels.common import SLOW_ON_JAX
 from tests.hypermodels.common import assert_same_architecture
@@ -58,24 +57,41 @@ def test_point_compiles_with_the_recipes_optimizer(hypermodel, name):
     )
 
 
-def test_image_size_below_the_backbones_minimum_is_refused(hypermodel):
+def test_image_size_is_raised_to_the_backbones_minimum(hypermodel):
+    # Every value builds: a tuner never draws a model it cannot train.
     hp = keras_tuner.HyperParameters()
     hp.Fixed("backbone", "InceptionResNetV2")
     hp.Fixed("image_size", 32)
-    with pytest.raises(
-        InvalidHyperparametersError,
-        match=r"Invalid hyperparameters: image_size=32 is below the smallest "
-        r"input of backbone='InceptionResNetV2' \(75x75\). Use a larger "
-        r"`image_size` or another `backbone`.",
-    ):
-        hypermodel.build(hp)
+    hypermodel.validate(hp)
+    settings = hypermodel.declare_hyperparameters(hp)
+    assert hypermodel._input_size(settings) == 75
+    settings.update(backbone="Xception", image_size=96)
+    assert hypermodel._input_size(settings) == 96
+
+
+# VGG16 has 18 layers, 13 of them convolutions: its top 10 layers hold 7
+# convolutions, and 20 layers unfreeze the whole backbone.
+@pytest.mark.parametrize(
+    "trainable_layers, convolutions",
+    [pytest.param(10, 7, marks=SLOW_ON_JAX), pytest.param(20, 13)],
+)
+def test_a_backbone_with_fewer_layers_is_fine_tuned_whole(
+    hypermodel, trainable_layers, convolutions
+):
+    hp = keras_tuner.HyperParameters()
+    hp.Fixed("backbone", "VGG16")
+    hp.Fixed("trainable_layers", trainable_layers)
+    hp.Fixed("head_units", 0)
+    backbone = hypermodel.build(hp).get_layer("backbone")
+    trainable = [layer for layer in backbone.layers if layer.trainable_weights]
+    assert len(trainable) == convolutions
 
 
 def test_unknown_backbone_lists_the_known_ones():
     with pytest.raises(
         ValueError,
-        match=r"argument `backbone`. Expected one of \[.*'MobileNetV2'.*\]. "
-        r"Received backbone='MobileNetV9'",
+        match=r"argument `backbone`. Expected one of \[.*'MobileNetV2'.*\]"
+        r".*Received backbone='MobileNetV9'",
     ):
         TransferHyperModel(num_classes=10, backbones=("MobileNetV9",))
 
