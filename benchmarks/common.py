@@ -139,13 +139,35 @@ def run_in_subprocess(
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
+def command_line(argv: list[str] | None = None) -> str:
+    """How this process was started, project-relative.
+
+    A script of this repository run as `python -m benchmarks.mish --quick`
+    reads back that way, not as the absolute path Python puts in
+    `sys.argv[0]`; anything else is left as it was.
+    """
+    argv = list(sys.argv if argv is None else argv)
+    script = Path(argv[0]).resolve() if argv and argv[0] else None
+    if script and script.suffix == ".py" and script.is_relative_to(REPO_ROOT):
+        module = script.relative_to(REPO_ROOT).with_suffix("").parts
+        # A module of one of our packages (not, say, pytest in .venv/).
+        packages = [
+            REPO_ROOT.joinpath(*module[:i]) for i in range(1, len(module))
+        ]
+        if packages and all((p / "__init__.py").is_file() for p in packages):
+            if module[-1] == "__main__":
+                module = module[:-1]
+            return " ".join(["python", "-m", ".".join(module), *argv[1:]])
+    return " ".join([Path(sys.executable).name, *argv])
+
+
 def save_results(name: str, results: dict, figure) -> tuple[Path, Path]:
     """Write `results/<name>.json` (with environment) and `<name>.png`."""
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     payload = {
         "benchmark": name,
         "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "command": " ".join([Path(sys.executable).name, *sys.argv]),
+        "command": command_line(),
         "hardware": hardware(),
         "load_average_at_end": list(os.getloadavg()),
         "versions": versions(),
@@ -162,13 +184,18 @@ BACKENDS = ("tensorflow", "jax", "torch")
 
 
 def parse_args(
-    argv, doc: str, settings: dict, quick: dict
+    argv,
+    doc: str,
+    settings: dict,
+    quick: dict,
+    add_arguments: Callable[[argparse.ArgumentParser], None] | None = None,
 ) -> tuple[argparse.Namespace, dict]:
     """The command line every benchmark shares, and its settings.
 
     `--quick` applies the script's `QUICK` overrides, `--settings` a JSON
     dict of further ones; `--child ARG` marks the per-backend subprocess
-    that the parent starts (see `run_backends`).
+    that the parent starts (see `run_backends`). `add_arguments(parser)`
+    adds a script's own flags.
     """
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument(
@@ -176,6 +203,8 @@ def parse_args(
     )
     parser.add_argument("--settings", default=None, help="JSON overrides")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
+    if add_arguments is not None:
+        add_arguments(parser)
     args = parser.parse_args(argv)
     settings = dict(settings)
     if args.quick:
