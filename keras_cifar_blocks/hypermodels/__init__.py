@@ -9,7 +9,10 @@
 - `enqueue_points(tuner, points)`: evaluate given points (e.g.
   `hypermodel.documented_points()`) first, then search.
 - `tune(space, ...)`: a seeded search on CIFAR-10 that writes a run folder
-  (settings, trials table, plot, best values) and resumes.
+  (settings, trials table, plots, best values) and resumes; optionally
+  within a time budget, printing a line per finished trial.
+- `plot_study(run, out_dir)` and `write_trials_table(run, path)`: a
+  search's plots and trials table, from its `trials.json`.
 
 Needs KerasTuner: `pip install "keras-cifar-blocks[tuner]"`.
 """
@@ -29,6 +32,9 @@ from keras_cifar_blocks.hypermodels.base_hypermodel import (
 from keras_cifar_blocks.hypermodels.base_hypermodel import check_values
 from keras_cifar_blocks.hypermodels.conv_stack import ConvStackHyperModel
 from keras_cifar_blocks.hypermodels.seeding import enqueue_points
+from keras_cifar_blocks.hypermodels.study import plot_study
+from keras_cifar_blocks.hypermodels.study import trials_markdown
+from keras_cifar_blocks.hypermodels.study import write_trials_table
 from keras_cifar_blocks.hypermodels.transfer import TransferHyperModel
 from keras_cifar_blocks.hypermodels.tune import SPACES
 from keras_cifar_blocks.hypermodels.tune import TUNERS
@@ -46,5 +52,8 @@ __all__ = [
     "check_values",
     "enqueue_points",
     "get_hypermodel",
+    "plot_study",
+    "trials_markdown",
     "tune",
+    "write_trials_table",
 ]
