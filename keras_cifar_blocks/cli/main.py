@@ -305,8 +305,10 @@ def _add_tune_parser(commands) -> None:
         "the training set; the test set is read only with --evaluate, "
         "once, for the best model. The run folder holds config.json, "
         "KerasTuner's project (search/), trials.json, results.md, "
-        "best.json and search.png. Run the same command again to resume "
-        "a stopped search. For distributed tuning set "
+        "best.json and plots (search*.png). Each finished trial prints "
+        "one line: its number out of the planned ones, its score, the "
+        "best so far and its values. Run the same command again to "
+        "resume a stopped search. For distributed tuning set "
         "KERASTUNER_TUNER_ID, KERASTUNER_ORACLE_IP and "
         "KERASTUNER_ORACLE_PORT in each process (see docs/tuning.md).",
     )
@@ -418,11 +420,32 @@ def _add_tune_parser(commands) -> None:
         action="store_true",
         help="replace a search in --out instead of resuming it",
     )
+
+    def seconds(text: str) -> float:
+        value = float(text)
+        if not 0 < value < float("inf"):
+            raise argparse.ArgumentTypeError(
+                f"expected a number of seconds > 0, got {text}"
+            )
+        return value
+
+    tune.add_argument(
+        "--time-budget",
+        type=seconds,
+        default=None,
+        metavar="SECONDS",
+        help="start no trial once the search (after loading the data) "
+        "has run SECONDS; the trial running then finishes, and the same "
+        "command resumes the search, with the same or another budget "
+        "(default: none)",
+    )
     tune.add_argument(
         "--verbose",
         type=_verbosity,
         default=1,
-        help="KerasTuner and Keras verbosity: auto, 0, 1 (default) or 2",
+        help="KerasTuner and Keras verbosity: auto, 0, 1 (default) or 2; "
+        "the one-line progress of each finished trial is printed at any "
+        "verbosity",
     )
 
 
@@ -775,6 +798,8 @@ def _tune(args, argv) -> int:
         evaluate=args.evaluate,
         overwrite=args.overwrite,
         verbose=args.verbose,
+        time_budget=args.time_budget,
+        progress=True,
         command=["kcb", *argv],
     )
     if process_role() == "worker":
@@ -782,6 +807,13 @@ def _tune(args, argv) -> int:
         return 0
     summary = read_json(run / BEST)
     best, documented = summary["best"], summary["best_documented"]
+    stopped = read_json(run / "config.json")["status"] == "stopped"
+    if stopped:
+        print(
+            f"Time budget of {args.time_budget:g} s spent after "
+            f"{summary['trials']} trial(s); run the same command again to "
+            "go on."
+        )
     if best is None:
         print(f"No trial completed; see {run / 'results.md'}")
         return 1

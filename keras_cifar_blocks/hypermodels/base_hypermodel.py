@@ -13,6 +13,8 @@ pixels the way its architecture expects them (`preprocess`), so models
 with and without an internal `Rescaling` layer compete on the same data.
 """
 
+import time
+
 import keras
 import keras_tuner
 import numpy as np
@@ -29,6 +31,10 @@ _OPTIMIZER_CLASSES = {
 }
 # Hyperband's bookkeeping values, which are not part of any space.
 TUNER_KEYS_PREFIX = "tuner/"
+# Entries `fit` adds to each trial's History, which KerasTuner records as
+# the trial's metrics.
+PARAMETERS = "parameters"
+SECONDS = "seconds"
 # Scaled copies of the training and validation images kept between
 # trials (`preprocess`), so a search does not allocate them per trial.
 _CACHE_SIZE = 4
@@ -641,7 +647,11 @@ class CifarHyperModel(keras_tuner.HyperModel):
         goes to `model.fit` unchanged.
 
         Returns:
-            The `History` of `model.fit`.
+            The `History` of `model.fit`, with two more entries per epoch:
+            `"parameters"` (the model's parameter count) and `"seconds"`
+            (how long `fit` took). KerasTuner keeps them with the trial's
+            metrics (also from distributed workers), so the trials table
+            and plots of `tune` can show them.
         """
         validation_data = kwargs.pop("validation_data", None)
         if validation_data is not None:
@@ -649,13 +659,21 @@ class CifarHyperModel(keras_tuner.HyperModel):
                 self.preprocess(hp, validation_data[0]),
                 *validation_data[1:],
             )
-        return model.fit(
+        started = time.perf_counter()
+        history = model.fit(
             self.preprocess(hp, x),
             y,
             *args,
             validation_data=validation_data,
             **kwargs,
         )
+        seconds = time.perf_counter() - started
+        epochs = len(history.epoch)
+        history.history.setdefault(
+            PARAMETERS, [float(model.count_params())] * epochs
+        )
+        history.history.setdefault(SECONDS, [seconds] * epochs)
+        return history
 
     # Subclass hooks.
 

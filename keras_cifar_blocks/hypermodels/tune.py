@@ -4,14 +4,17 @@ The run folder (`out`) holds:
 
 - `config.json`: the settings, the data sizes, the points evaluated
   first, the versions, one entry per session and `status` (`"running"`,
-  `"complete"`);
+  `"complete"`, or `"stopped"` when `time_budget` ended the session);
 - `search/`: KerasTuner's project (oracle, trials, checkpoints), from
   which a stopped search resumes;
 - `trials.json` and `results.md`: every trial with its values, score,
-  epochs and, for a documented point, its architecture name;
+  epochs, parameter count, training seconds and, for a documented point,
+  its architecture name;
 - `best.json`: the best trial, the best documented point and, with
   `evaluate=True`, the best model's test accuracy;
-- `search.png`: validation accuracy per trial, documented points marked.
+- `search.png`, `search_parameters.png`, `search_hyperparameters.png`:
+  validation accuracy per trial, against parameter count and per value
+  of each hyperparameter (see `study.plot_study`).
 
 JSON files are written to a temporary file and moved into place, so a
 killed process leaves the old file or the new one.
@@ -36,6 +39,9 @@ from keras_cifar_blocks.hypermodels import base_hypermodel as base
 from keras_cifar_blocks.hypermodels.conv_stack import ConvStackHyperModel
 from keras_cifar_blocks.hypermodels.seeding import enqueue_points
 from keras_cifar_blocks.hypermodels.seeding import point_values
+from keras_cifar_blocks.hypermodels.study import PLOTS
+from keras_cifar_blocks.hypermodels.study import plot_study
+from keras_cifar_blocks.hypermodels.study import trials_markdown
 from keras_cifar_blocks.hypermodels.transfer import TransferHyperModel
 from keras_cifar_blocks.hypermodels.wide_resnet import WideResNetHyperModel
 from keras_cifar_blocks.training import run_dir
@@ -55,11 +61,16 @@ CONFIG = "config.json"
 TRIALS = "trials.json"
 RESULTS = "results.md"
 BEST = "best.json"
-PLOT = "search.png"
-OUTPUTS = (CONFIG, TRIALS, RESULTS, BEST, PLOT)
+OUTPUTS = (CONFIG, TRIALS, RESULTS, BEST, *PLOTS.values())
 
 # Settings a resumed search may change; any other change is refused.
-RESUMABLE_CHANGES = ("max_trials", "evaluate", "test_subset", "verbose")
+RESUMABLE_CHANGES = (
+    "max_trials",
+    "evaluate",
+    "test_subset",
+    "verbose",
+    "time_budget",
+)
 
 
 def get_hypermodel(space, num_classes=NUM_CLASSES, **options):
@@ -112,6 +123,8 @@ def tune(
     evaluate=False,
     overwrite=False,
     verbose=0,
+    time_budget=None,
+    progress=False,
     command=None,
 ):
     """Searches a space on CIFAR-10, documented architectures first.
@@ -128,7 +141,9 @@ def tune(
     Run the same call again to resume a stopped search: finished trials
     are kept, the one that was cut off is retried, and the search goes
     on. A folder holding a search with other settings is refused unless
-    `overwrite=True`.
+    `overwrite=True`. With `time_budget`, no trial starts once that many
+    seconds of search have passed (the running one finishes): the
+    folder's status is then `"stopped"`, and the same call resumes.
 
     Distributed: with KerasTuner's `KERASTUNER_TUNER_ID`,
     `KERASTUNER_ORACLE_IP` and `KERASTUNER_ORACLE_PORT` set, the process
@@ -164,6 +179,14 @@ def tune(
         evaluate: bool, evaluate the best model on the test set.
         overwrite: bool, replace a search in `out` instead of resuming it.
         verbose: KerasTuner and `model.fit` verbosity (0, 1, 2, "auto").
+        time_budget: seconds, or None (no limit): no trial starts once
+            this session's search (after the data is loaded) has run that
+            long; the trial running then finishes. May change when the
+            search resumes.
+        progress: bool, print one line per finished trial (see
+            `progress_line`): its number out of the planned ones, its
+            score, the best so far and its values. Independent of
+            `verbose`.
         command: the command line that called `tune`, as a string or a
             list of strings (as `kcb train` takes it), recorded in
             `config.json` and `results.md`.
@@ -193,8 +216,10 @@ def tune(
         early_stopping_patience=early_stopping_patience,
         evaluate=evaluate,
         verbose=verbose,
+        time_budget=time_budget,
     )
     check.boolean("overwrite", overwrite)
+    check.boolean("progress", progress)
     command = _command_line(command)
     out = Path(out if out is not None else f"runs/tune_{space}_{tuner}")
     role = process_role()
@@ -228,6 +253,18 @@ def tune(
     )
     if role != "worker":
         _start_session(out, settings, command, queue, sizes)
+    budget = None
+    if isinstance(search_tuner.oracle, keras_tuner.Oracle):
+        # The oracle (here, or the chief's) decides which trial starts and
+        # sees each one end, also the workers' trials.
+        if progress:
+            _print_progress(
+                search_tuner.oracle, queue, planned_trials(settings, queue)
+            )
+        if settings["time_budget"] is not None:
+            budget = _stop_after(
+                search_tuner.oracle, time.monotonic() + settings["time_budget"]
+            )
 
     started = time.perf_counter()
     callbacks = []
@@ -255,7 +292,10 @@ def tune(
     test = None
     if settings["evaluate"]:
         test = _evaluate(search_tuner, hypermodel, data_dir, settings)
-    _write_results(out, search_tuner, queue, settings, command, seconds, test)
+    stopped = budget is not None and budget["spent"]
+    _write_results(
+        out, search_tuner, queue, settings, command, seconds, test, stopped
+    )
     return out
 
 
@@ -328,6 +368,16 @@ def _check_settings(**s):
             )
         s[key] = dict(value)
     check.one_of("verbose", s["verbose"], (0, 1, 2, "auto"))
+    budget = s["time_budget"]
+    if budget is not None and (
+        isinstance(budget, bool)
+        or not isinstance(budget, (int, float))
+        or not 0 < budget < math.inf
+    ):
+        raise ValueError(
+            "Invalid value for argument `time_budget`. Expected a number of "
+            f"seconds > 0, or None. Received time_budget={budget!r}"
+        )
     return s
 
 
@@ -530,6 +580,126 @@ def _enqueue_documented(search_tuner, hypermodel):
     return enqueue_points(search_tuner, points)
 
 
+def _stop_after(oracle, deadline) -> dict:
+    """Makes `oracle` start no trial after `deadline` (`time.monotonic()`).
+
+    KerasTuner's own way to end a search: the oracle answers `STOPPED`
+    when asked for a trial, and each tuner (or distributed worker) asking
+    stops; the trial running then finishes. Returns a dict whose
+    `"spent"` turns True once a trial was refused.
+    """
+    state = {"spent": False}
+    populate_space = oracle.populate_space
+
+    def populate_space_within_budget(trial_id):
+        if time.monotonic() >= deadline:
+            state["spent"] = True
+            return {"status": "STOPPED", "values": None}
+        return populate_space(trial_id)
+
+    oracle.populate_space = populate_space_within_budget
+    return state
+
+
+def planned_trials(settings, queue=()) -> int | None:
+    """How many trials a search of `tune(**settings)` runs in all.
+
+    `max_trials` for random and Bayesian search (documented points
+    included); for Hyperband, the documented points plus the trials of
+    its brackets, as KerasTuner's `HyperbandOracle` plans them. None if
+    unknown.
+    """
+    if settings["tuner"] != "hyperband":
+        return settings.get("max_trials")
+    max_epochs, factor = settings["epochs"], settings["factor"]
+    brackets, epochs = 0, max_epochs
+    while epochs >= 1:
+        epochs /= factor
+        brackets += 1
+    last_round = math.ceil(1 + math.log(max_epochs, factor))
+    per_iteration = sum(
+        math.ceil(last_round / (bracket + 1) * factor ** (bracket - round_))
+        for bracket in range(brackets)
+        for round_ in range(bracket + 1)
+    )
+    return len(queue) + settings["hyperband_iterations"] * per_iteration
+
+
+def _print_progress(oracle, queue, total) -> None:
+    """Prints `progress_line` each time `oracle` ends a trial for good."""
+    end_trial = oracle.end_trial
+
+    def end_trial_and_print(trial):
+        end_trial(trial)
+        if trial.trial_id in oracle.end_order:  # not sent for a retry
+            print(progress_line(_progress(oracle, trial, queue, total)))
+            sys.stdout.flush()
+
+    oracle.end_trial = end_trial_and_print
+
+
+def _progress(oracle, trial, queue, total) -> dict:
+    names = list(queue)
+    trial = oracle.trials[trial.trial_id]
+    record = _record(trial, names)
+    best = oracle.get_best_trials(1)
+    return {
+        "number": len(oracle.end_order),
+        "total": total,
+        "trial": record,
+        "best": _record(best[0], names) if best else None,
+    }
+
+
+def progress_line(report) -> str:
+    """One line on a finished trial, as `kcb tune` prints it.
+
+    Args:
+        report: dict with `number` (trials finished so far), `total`
+            (planned trials, or None), `trial` and `best` (records as in
+            `trial_records`; `best` may be None).
+
+    Example:
+
+    >>> from keras_cifar_blocks.hypermodels.tune import progress_line
+    >>> trial = {"trial_id": "3", "status": "COMPLETED", "score": 0.41,
+    ...          "point": None, "epochs": None, "continues": None,
+    ...          "values": {"stages": 2, "learning_rate": 0.0012345}}
+    >>> best = dict(trial, trial_id="1", score=0.45, point="li2018_model1")
+    >>> report = {"number": 4, "total": 20, "trial": trial, "best": best}
+    >>> progress_line(report)[:59]
+    'trial 4 of 20 (id 3): val_accuracy 0.4100, best 0.4500 (tri'
+    >>> progress_line(report)[59:]
+    'al 1, li2018_model1); stages=2 learning_rate=0.00123'
+    """
+    trial, best = report["trial"], report["best"]
+    total = "?" if report["total"] is None else report["total"]
+    label = f"id {trial['trial_id']}"
+    if trial["point"]:
+        label += f", {trial['point']}"
+    if trial["score"] is not None:
+        outcome = f"{OBJECTIVE} {trial['score']:.4f}"
+    else:
+        outcome = trial["status"].lower()
+    if best is not None and best["score"] is not None:
+        about = f"trial {best['trial_id']}"
+        if best["point"]:
+            about += f", {best['point']}"
+        outcome += f", best {best['score']:.4f} ({about})"
+    if trial["continues"]:
+        outcome += (
+            f"; epochs {trial['initial_epoch']}-{trial['epochs']} (continues "
+            f"trial {trial['continues']})"
+        )
+    elif trial["epochs"] is not None:
+        epochs = trial["epochs"]
+        outcome += f"; {epochs} epoch{'s' if epochs != 1 else ''}"
+    return (
+        f"trial {report['number']} of {total} ({label}): {outcome}; "
+        f"{format_values(trial['values'], ' ')}"
+    )
+
+
 # Results.
 
 
@@ -582,32 +752,45 @@ def trial_records(oracle, queue=()) -> list[dict]:
         validation accuracy, `None` unless completed), `best_epoch`,
         `epochs` (the last epoch trained to), `initial_epoch`,
         `continues` (the trial a Hyperband round continues, or `None`),
-        `point` (a documented name or `None`) and `values`.
+        `point` (a documented name or `None`), `parameters` (the model's
+        parameter count) and `seconds` (its training time; both `None`
+        when the trial did not record them) and `values`.
     """
-    names = [(name, values) for name, values in queue]
-    records = []
-    for trial in sorted(oracle.trials.values(), key=lambda t: int(t.trial_id)):
-        values = point_values(trial)
-        raw = trial.hyperparameters.values
-        point = next((name for name, v in names if v == values), None)
-        records.append(
-            {
-                "trial_id": trial.trial_id,
-                "status": trial.status,
-                "score": (
-                    float(trial.score)
-                    if trial.status == "COMPLETED" and trial.score is not None
-                    else None
-                ),
-                "best_epoch": trial.best_step,
-                "epochs": raw.get("tuner/epochs"),
-                "initial_epoch": raw.get("tuner/initial_epoch", 0),
-                "continues": raw.get("tuner/trial_id"),
-                "point": point,
-                "values": values,
-            }
+    names = list(queue)
+    return [
+        _record(trial, names)
+        for trial in sorted(
+            oracle.trials.values(), key=lambda t: int(t.trial_id)
         )
-    return records
+    ]
+
+
+def _record(trial, names) -> dict:
+    values = point_values(trial)
+    raw = trial.hyperparameters.values
+    return {
+        "trial_id": trial.trial_id,
+        "status": trial.status,
+        "score": (
+            float(trial.score)
+            if trial.status == "COMPLETED" and trial.score is not None
+            else None
+        ),
+        "best_epoch": trial.best_step,
+        "epochs": raw.get("tuner/epochs"),
+        "initial_epoch": raw.get("tuner/initial_epoch", 0),
+        "continues": raw.get("tuner/trial_id"),
+        "point": next((name for name, v in names if v == values), None),
+        "parameters": _metric(trial, base.PARAMETERS, int),
+        "seconds": _metric(trial, base.SECONDS, lambda v: round(v, 1)),
+        "values": values,
+    }
+
+
+def _metric(trial, name, convert):
+    if not trial.metrics.exists(name):
+        return None
+    return convert(trial.metrics.get_last_value(name))
 
 
 def _best(records, point_only=False):
@@ -619,7 +802,9 @@ def _best(records, point_only=False):
     return max(completed, key=lambda r: r["score"], default=None)
 
 
-def _write_results(out, search_tuner, queue, settings, command, seconds, test):
+def _write_results(
+    out, search_tuner, queue, settings, command, seconds, test, stopped
+):
     records = trial_records(search_tuner.oracle, queue)
     for record in records:
         if record["epochs"] is None:
@@ -642,18 +827,20 @@ def _write_results(out, search_tuner, queue, settings, command, seconds, test):
     _write_json(out / TRIALS, records)
     _write_json(out / BEST, summary)
     config = json.loads((out / CONFIG).read_text(encoding="utf-8"))
-    config["status"] = "complete"
+    config["status"] = "stopped" if stopped else "complete"
     config["sessions"][-1]["seconds"] = round(seconds, 1)
+    config["sessions"][-1]["time_budget_spent"] = stopped
     _write_json(out / CONFIG, config)
     (out / RESULTS).write_text(
         results_markdown(config, records, summary, command), encoding="utf-8"
     )
-    plot_trials(records, out / PLOT, title=f"{settings['space']} search")
+    plot_study(records, out, title=f"{settings['space']} search")
 
 
-def _format_values(values) -> str:
-    return ", ".join(
-        f"{key}={value:.4g}" if isinstance(value, float) else f"{key}={value}"
+def format_values(values, separator=", ") -> str:
+    """`key=value` pairs, floats to 3 significant digits."""
+    return separator.join(
+        f"{key}={value:.3g}" if isinstance(value, float) else f"{key}={value}"
         for key, value in values.items()
     )
 
@@ -712,92 +899,12 @@ def results_markdown(config, records, summary, command=None) -> str:
             f"{test['parameters']:,} parameters, {test['test_images']} test "
             f"images, evaluated once): {test['test_accuracy']:.4f}."
         )
-    lines += [
-        "",
-        "| Rank | Trial | Documented | Val. accuracy | Epochs | Status | "
-        "Hyperparameters |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
-    ]
-    ranked = sorted(
-        records,
-        key=lambda r: (r["score"] is None, -(r["score"] or 0.0)),
-    )
-    for rank, r in enumerate(ranked, start=1):
-        epochs = (
-            f"{r['initial_epoch']}-{r['epochs']} (from {r['continues']})"
-            if r["continues"]
-            else str(r["epochs"])
-        )
-        score = "-" if r["score"] is None else f"{r['score']:.4f}"
+    if config.get("status") == "stopped":
+        planned = planned_trials(settings, config.get("documented_points", []))
         lines.append(
-            f"| {rank} | {r['trial_id']} | {r['point'] or ''} | {score} | "
-            f"{epochs} | {r['status']} | {_format_values(r['values'])} |"
+            f"Stopped by the time budget ({settings['time_budget']} s) after "
+            f"{len(records)} of {planned or '?'} planned trials: run the same "
+            "command again to go on."
         )
-    return "\n".join(lines) + "\n"
-
-
-def plot_trials(records, path, title="search"):
-    """Plots validation accuracy per trial; documented points are marked.
-
-    Args:
-        records: `trial_records(...)`.
-        path: the PNG file to write.
-        title: the figure's title.
-
-    Returns:
-        `path`.
-    """
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=(8, 4.5), layout="constrained")
-    axes = figure.add_subplot()
-    done = [r for r in records if r["score"] is not None]
-    order = {r["trial_id"]: i for i, r in enumerate(records)}
-    epochs = [r["epochs"] or 1 for r in done]
-    biggest = max(epochs, default=1)
-    sizes = [20 + 60 * e / biggest for e in epochs]
-    points = [r for r in done if r["point"]]
-    others = [r for r in done if not r["point"]]
-    for group, color, label in (
-        (others, "tab:blue", "explored"),
-        (points, "tab:orange", "documented point"),
-    ):
-        if group:
-            axes.scatter(
-                [order[r["trial_id"]] for r in group],
-                [r["score"] for r in group],
-                s=[sizes[done.index(r)] for r in group],
-                color=color,
-                label=label,
-                zorder=3,
-            )
-    for r in points:
-        axes.annotate(
-            r["point"],
-            (order[r["trial_id"]], r["score"]),
-            textcoords="offset points",
-            xytext=(3, 3),
-            fontsize=7,
-            rotation=30,
-        )
-    best_so_far, best = [], -math.inf
-    for r in records:
-        if r["score"] is not None:
-            best = max(best, r["score"])
-        best_so_far.append(best if best > -math.inf else None)
-    xs = [i for i, v in enumerate(best_so_far) if v is not None]
-    axes.step(
-        xs,
-        [best_so_far[i] for i in xs],
-        where="post",
-        color="tab:green",
-        label="best so far",
-    )
-    axes.margins(y=0.15)
-    axes.set_xlabel("trial (in order of start; marker size: epochs)")
-    axes.set_ylabel("validation accuracy")
-    axes.set_title(title)
-    axes.grid(alpha=0.3)
-    axes.legend(loc="lower right", fontsize=8)
-    figure.savefig(path, dpi=120)
-    return Path(path)
+    lines += ["", trials_markdown(records)]
+    return "\n".join(lines)

@@ -238,19 +238,29 @@ def test_fit_scales_training_and_validation_images():
     class Recorder:
         def fit(self, x, y, validation_data=None, **kwargs):
             seen.update(x=x, validation=validation_data[0], kwargs=kwargs)
-            return "history"
+            history = keras.callbacks.History()
+            history.epoch = [0, 1, 2]
+            history.history = {"val_accuracy": [0.1, 0.3, 0.2]}
+            return history
+
+        def count_params(self):
+            return 1234
 
     hypermodel = ConvStackHyperModel(num_classes=10)
     hp = tiny_hyperparameters()
     x = np.full((4, 32, 32, 3), 51, dtype="uint8")
     y = np.zeros(4, dtype="int64")
-    result = hypermodel.fit(
+    history = hypermodel.fit(
         hp, Recorder(), x, y, validation_data=(x[:2], y[:2]), epochs=3
     )
-    assert result == "history"
     np.testing.assert_allclose(seen["x"], 0.2, rtol=1e-6)
     np.testing.assert_allclose(seen["validation"], 0.2, rtol=1e-6)
     assert seen["kwargs"] == {"epochs": 3}
+    # The parameter count and the training time, per epoch, for
+    # KerasTuner to keep with the trial's metrics.
+    assert history.history["parameters"] == [1234.0] * 3
+    seconds = history.history["seconds"]
+    assert len(set(seconds)) == 1 and seconds[0] >= 0
 
 
 # Every hypermodel's space holds only models that build, so a stock tuner

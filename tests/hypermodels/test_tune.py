@@ -151,6 +151,22 @@ SMALL = {
             r"argument `early_stopping_patience`. Expected a strictly",
         ),
         (
+            {"time_budget": 0},
+            ValueError,
+            r"argument `time_budget`. Expected a number of seconds > 0, or "
+            r"None. Received time_budget=0",
+        ),
+        (
+            {"time_budget": True},
+            ValueError,
+            r"argument `time_budget`. Expected a number of seconds > 0",
+        ),
+        (
+            {"progress": "yes"},
+            TypeError,
+            r"type for argument `progress`. Expected a bool",
+        ),
+        (
             {"command": ["kcb", 3]},
             TypeError,
             r"type for argument `command`. Expected a string, a list of "
@@ -226,6 +242,109 @@ def test_tune_writes_a_run_folder_and_resumes(small_data_dir, tmp_path):
             data_dir=small_data_dir,
             out=out,
         )
+
+
+def _slow_fits(monkeypatch, seconds=1.0):
+    """Makes every trial take `seconds` more, so that a time budget below
+    that ends the search after its first trial, however fast the machine."""
+    fit = base_hypermodel.CifarHyperModel.fit
+
+    def slow_fit(self, *args, **kwargs):
+        history = fit(self, *args, **kwargs)
+        time.sleep(seconds)
+        return history
+
+    monkeypatch.setattr(base_hypermodel.CifarHyperModel, "fit", slow_fit)
+
+
+def _progress_lines(text):
+    return [line for line in text.splitlines() if line.startswith("trial ")]
+
+
+@pytest.mark.filterwarnings("ignore:Skipping variable loading:UserWarning")
+def test_time_budget_stops_starting_trials_and_the_search_resumes(
+    small_data_dir, tmp_path, monkeypatch, capsys
+):
+    _slow_fits(monkeypatch)
+    out = tmp_path / "run"
+    arguments = {**SMALL, "max_trials": 3, "data_dir": small_data_dir}
+    tune("conv_stack", **arguments, out=out, time_budget=0.5, progress=True)
+    # The first trial started within the budget and finished; no other.
+    trials = json.loads((out / "trials.json").read_text())
+    assert [t["point"] for t in trials] == ["li2018_model1"]
+    assert trials[0]["status"] == "COMPLETED"
+    assert trials[0]["parameters"] == 42442  # li2018_model1's
+    assert trials[0]["seconds"] > 0  # its training time
+    config = json.loads((out / "config.json").read_text())
+    assert config["status"] == "stopped"
+    assert config["settings"]["time_budget"] == 0.5
+    assert config["sessions"][-1]["time_budget_spent"] is True
+    assert "Stopped by the time budget (0.5 s) after 1 of 3 planned" in (
+        (out / "results.md").read_text()
+    )
+    lines = _progress_lines(capsys.readouterr().out)
+    assert len(lines) == 1
+    assert lines[0].startswith(
+        "trial 1 of 3 (id 0, li2018_model1): val_accuracy "
+    )
+    assert ", best " in lines[0]
+    assert " padding=valid " in lines[0] and " stages=2 " in lines[0]
+
+    # The same call with another budget (or none) goes on from there.
+    tune("conv_stack", **arguments, out=out, time_budget=600, progress=True)
+    again = json.loads((out / "trials.json").read_text())
+    assert len(again) == 3 and again[0] == trials[0]
+    config = json.loads((out / "config.json").read_text())
+    assert config["status"] == "complete"
+    assert config["settings"]["time_budget"] == 600
+    assert config["sessions"][-1]["time_budget_spent"] is False
+    lines = _progress_lines(capsys.readouterr().out)
+    assert [line.split(" (")[0] for line in lines] == [
+        "trial 2 of 3",
+        "trial 3 of 3",
+    ]
+    best = json.loads((out / "best.json").read_text())["best"]
+    assert f"best {best['score']:.4f} (trial {best['trial_id']}" in lines[-1]
+
+
+@pytest.mark.parametrize(
+    "epochs, factor, iterations", [(1, 3, 1), (2, 2, 1), (9, 3, 1), (10, 3, 2)]
+)
+def test_planned_trials_are_the_trials_hyperband_runs(
+    epochs, factor, iterations, tmp_path
+):
+    from keras_cifar_blocks.hypermodels.tune import planned_trials
+
+    tuner = keras_tuner.Hyperband(
+        ConvStackHyperModel(num_classes=10),
+        objective="val_accuracy",
+        hyperparameters=tiny_hyperparameters(),
+        max_epochs=epochs,
+        factor=factor,
+        hyperband_iterations=iterations,
+        directory=str(tmp_path),
+        seed=0,
+    )
+    ran = 0
+    while True:  # as a tuner runs them, without training
+        trial = tuner.oracle.create_trial("tuner0")
+        if trial.status != "RUNNING":
+            break
+        tuner.oracle.update_trial(
+            trial.trial_id, {"val_accuracy": 0.01 * ran}, step=0
+        )
+        trial.status = "COMPLETED"
+        tuner.oracle.end_trial(trial)
+        ran += 1
+    settings = {
+        "tuner": "hyperband",
+        "epochs": epochs,
+        "factor": factor,
+        "hyperband_iterations": iterations,
+    }
+    assert planned_trials(settings) == ran
+    assert planned_trials(settings, [("a", {}), ("b", {})]) == ran + 2
+    assert planned_trials({"tuner": "random", "max_trials": 7}) == 7
 
 
 def test_a_foreign_kerastuner_project_is_not_resumed(tmp_path):
