@@ -46,8 +46,9 @@ class InvalidHyperparametersError(
     """Hyperparameter values from which no model can be built.
 
     Raised by a hypermodel's `build` and `validate` before any layer is
-    created, e.g. when the stages shrink the image to nothing or a value
-    lies outside the declared space. It is a `ValueError` and a
+    created, when a value lies outside the declared space (every value
+    inside the spaces of this package builds a model; a subclass may
+    reject more in `_check`). It is a `ValueError` and a
     `keras_tuner.errors.FailedTrialError`: a tuner marks such a trial
     failed and moves on without retrying it.
     """
