@@ -50,6 +50,16 @@ class RunData:
         }
 
 
+def run_class_names(config: dict) -> list[str]:
+    """The class names of a run, from its `config.json`.
+
+    A run on an image folder records its own; older CIFAR runs do not,
+    and get their dataset's.
+    """
+    data = config["data"]
+    return data.get("class_names") or list(CLASS_NAMES[data["dataset"]])
+
+
 def load_dataset(dataset: str, data_dir=None):
     """`load_cifar10(data_dir)` or `load_cifar100(data_dir)` (fine)."""
     if dataset == "cifar100":

@@ -6,8 +6,8 @@ from pathlib import Path
 import numpy as np
 
 from keras_cifar_blocks.training import run_dir as files
-from keras_cifar_blocks.training.data import CLASS_NAMES
 from keras_cifar_blocks.training.data import load_test_data
+from keras_cifar_blocks.training.data import run_class_names
 from keras_cifar_blocks.training.metrics import classification_metrics
 from keras_cifar_blocks.training.metrics import confusion_matrix
 from keras_cifar_blocks.training.metrics import cross_entropy
@@ -92,9 +92,7 @@ def evaluate_model(run_dir, model, x_test, y_test, verbose="auto") -> dict:
     run_dir = Path(run_dir)
     config = files.load_config(run_dir)
     history = files.load_history(run_dir)
-    class_names = config["data"].get("class_names") or list(
-        CLASS_NAMES[config["data"]["dataset"]]
-    )
+    class_names = run_class_names(config)
     normalization = InputNormalization.from_config(
         config["data"]["normalization"]
     )

@@ -17,7 +17,7 @@ import keras
 import numpy as np
 
 from keras_cifar_blocks.training import run_dir as files
-from keras_cifar_blocks.training.data import CLASS_NAMES
+from keras_cifar_blocks.training.data import run_class_names
 from keras_cifar_blocks.training.normalization import InputNormalization
 from keras_cifar_blocks.training.test_time_augmentation import predict
 from keras_cifar_blocks.utils import validation as check
@@ -165,9 +165,7 @@ def predict_files(run_dir, paths, top_k=1, batch_size=256) -> list[dict]:
     model = load_run(run_dir)
     height, width = model.input_shape[1:3]
     images = load_images(paths, (height, width))
-    class_names = config["data"].get("class_names") or list(
-        CLASS_NAMES[config["data"]["dataset"]]
-    )
+    class_names = run_class_names(config)
     probabilities = predict(
         model,
         images.astype("float32"),
