@@ -1,5 +1,7 @@
 """Argument checks shared by the package; errors read like Keras' own."""
 
+import numbers
+
 import keras
 
 
@@ -11,6 +13,46 @@ def positive_int(name: str, value) -> int:
             f"positive integer. Received {name}={value!r}"
         )
     return value
+
+
+def non_negative_int(name: str, value) -> int:
+    """Return `value` as an int if it is an integer >= 0, else raise."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Integral)
+        or value < 0
+    ):
+        raise ValueError(
+            f"Invalid value for argument `{name}`. Expected a non-negative "
+            f"integer. Received {name}={value!r}"
+        )
+    return int(value)
+
+
+def seed(name: str, value, *, optional: bool = True) -> int | None:
+    """Return a random seed: an int >= 0, or `None` when `optional`.
+
+    NumPy integers are accepted and returned as Python ints; booleans are
+    refused. Every `seed` argument of the package goes through this check,
+    so they all accept the same values and fail with the same message.
+    """
+    if value is None and optional:
+        return None
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Integral)
+        or value < 0
+    ):
+        expected = (
+            "None or a non-negative integer"
+            if optional
+            else ("a non-negative integer")
+        )
+        raise ValueError(
+            f"Invalid value for argument `{name}`. Expected {expected}. "
+            f"Received {name}={value!r}"
+        )
+    return int(value)
 
 
 def positive_int_pair(name: str, value) -> tuple[int, int]:
