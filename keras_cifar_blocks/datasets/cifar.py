@@ -7,20 +7,8 @@ and refuses every other global. Archives are streamed with `tarfile`
 without extracting anything to disk, and members with absolute paths,
 `..` components or links are rejected.
 
-Where the data comes from, in order:
-
-1. the `data_dir` argument;
-2. the `KCB_DATA_DIR` environment variable;
-3. the Keras cache (`$KERAS_HOME/datasets`, by default
-   `~/.keras/datasets`), if it already holds the extracted folder or the
-   archive;
-4. `keras.datasets.cifar10.load_data()` / `cifar100.load_data()`, which
-   downloads the data when there is a network.
-
-A `data_dir` (or `KCB_DATA_DIR`) may be a folder holding the archive
-(`cifar-10-python.tar.gz`, `cifar-100-python.tar.gz`) or its extracted
-folder (`cifar-10-batches-py/`, `cifar-100-python/`), or the path of the
-archive or of the extracted folder itself.
+Where the data is read from (an argument, an environment variable, the
+Keras cache, else a download) is written once, in `locate`.
 """
 
 import contextlib
@@ -41,6 +29,8 @@ from typing import Any
 
 import keras
 import numpy as np
+
+from keras_cifar_blocks.utils import validation
 
 try:
     from numpy._core import multiarray as _np_multiarray
@@ -515,25 +505,15 @@ def _check_labels(
     labels: Any, count: int, num_classes: int, description: str
 ) -> np.ndarray:
     """Return `labels` as a 1-D int64 array after checking count and range."""
-    array = np.asarray(labels)
-    if array.ndim == 2 and array.shape[1] == 1:
-        array = array[:, 0]
-    if array.ndim != 1 or (array.size and array.dtype.kind not in "iu"):
-        raise ValueError(
-            f"The labels of {description} must be a 1-D sequence of "
-            f"integers; got an array of shape {array.shape} and dtype "
-            f"{array.dtype}."
-        )
+    try:
+        array = validation.label_ids("labels", labels, num_classes)
+    except ValueError as e:
+        raise ValueError(f"Invalid labels in {description}: {e}") from None
     if array.shape[0] != count:
         raise ValueError(
             f"{description} has {count} images but {array.shape[0]} labels."
         )
-    if array.size and (array.min() < 0 or array.max() >= num_classes):
-        raise ValueError(
-            f"The labels of {description} must be in [0, {num_classes - 1}]"
-            f"; found values from {array.min()} to {array.max()}."
-        )
-    return array.astype(np.int64)
+    return array
 
 
 def _decode_batch(
@@ -623,7 +603,7 @@ def _from_keras_arrays(
 
 
 def _find(spec: _DatasetSpec, data_dir: PathLike | None):
-    """Where `spec` is read from (see the module docstring).
+    """Where `spec` is read from (the search `locate` documents).
 
     Returns `(source, root)`: the archive or extracted folder, and the
     folder that was asked for (`data_dir`, else `KCB_DATA_DIR`, resolved;
@@ -660,7 +640,7 @@ def _load(
     num_classes: int,
     download: Callable[[], Any],
 ) -> tuple[Split, Split]:
-    """Resolve where the data is (see the module docstring) and load it."""
+    """Resolve where the data is (see `locate`) and load it."""
     source, _ = _find(spec, data_dir)
     if source is not None:
         return _load_from_source(source, spec, label_key, num_classes)
@@ -692,20 +672,16 @@ def load_cifar10(data_dir: PathLike | None = None) -> tuple[Split, Split]:
     `(N,)`, images are always channels-last, and the pickled batches are
     read with a restricted unpickler that cannot run code.
 
-    The data is looked for, in order, in `data_dir`; in the folder named
-    by the `KCB_DATA_DIR` environment variable; in the Keras cache
-    (`$KERAS_HOME/datasets`, by default `~/.keras/datasets`); and finally
-    `keras.datasets.cifar10.load_data()` is asked to download it. A
-    folder may hold `cifar-10-python.tar.gz` (the "python version" from
-    https://www.cs.toronto.edu/~kriz/cifar.html) or its extracted folder
-    `cifar-10-batches-py/` (preferred when both are there, as it loads
-    faster); `data_dir` may also be the path of either.
+    The data is read from the local copy `locate("cifar10", data_dir)`
+    finds (`cifar-10-python.tar.gz` or its extracted folder
+    `cifar-10-batches-py/`); without one,
+    `keras.datasets.cifar10.load_data()` downloads it.
 
     Args:
-        data_dir: Optional path (str or `os.PathLike`) of a folder that
-            holds the archive or extracted folder, or of the archive or
-            extracted folder itself. When given, it is the only place
-            searched.
+        data_dir: Optional path (str or `os.PathLike`): a folder that
+            holds the archive or its extracted folder, or the path of
+            either. When given, it is the only place searched (see
+            `locate`).
 
     Returns:
         Tuple of NumPy arrays `(x_train, y_train), (x_test, y_test)`:
@@ -757,20 +733,16 @@ def load_cifar100(
     shape `(N,)`, images are always channels-last, and the pickled files
     are read with a restricted unpickler that cannot run code.
 
-    The data is looked for, in order, in `data_dir`; in the folder named
-    by the `KCB_DATA_DIR` environment variable; in the Keras cache
-    (`$KERAS_HOME/datasets`, by default `~/.keras/datasets`); and finally
-    `keras.datasets.cifar100.load_data(label_mode=...)` is asked to
-    download it. A folder may hold `cifar-100-python.tar.gz` (the
-    "python version" from https://www.cs.toronto.edu/~kriz/cifar.html)
-    or its extracted folder `cifar-100-python/` (preferred when both are
-    there); `data_dir` may also be the path of either.
+    The data is read from the local copy `locate("cifar100", data_dir)`
+    finds (`cifar-100-python.tar.gz` or its extracted folder
+    `cifar-100-python/`); without one,
+    `keras.datasets.cifar100.load_data(label_mode=...)` downloads it.
 
     Args:
-        data_dir: Optional path (str or `os.PathLike`) of a folder that
-            holds the archive or extracted folder, or of the archive or
-            extracted folder itself. When given, it is the only place
-            searched.
+        data_dir: Optional path (str or `os.PathLike`): a folder that
+            holds the archive or its extracted folder, or the path of
+            either. When given, it is the only place searched (see
+            `locate`).
         label_mode: `"fine"` for the 100 classes
             (`CIFAR100_FINE_CLASS_NAMES`) or `"coarse"` for the 20
             superclasses (`CIFAR100_COARSE_CLASS_NAMES`).
@@ -831,10 +803,26 @@ _DATASETS = {"cifar10": _CIFAR10, "cifar100": _CIFAR100}
 def locate(dataset: str = "cifar10", data_dir: PathLike | None = None):
     """Where `load_cifar10` or `load_cifar100` reads the dataset from.
 
-    Follows the loaders' search (`data_dir`, then `KCB_DATA_DIR`, then the
-    Keras cache) without reading any data, and returns the absolute path
-    to record for a run: passed back as `data_dir`, it loads the same
-    files.
+    The loaders look for the data, in order:
+
+    1. in `data_dir`, when it is given (then the only place searched);
+    2. in the folder named by the `KCB_DATA_DIR` environment variable;
+    3. in the Keras cache (`$KERAS_HOME/datasets`, by default
+       `~/.keras/datasets`), if it already holds the extracted folder or
+       the archive;
+    4. else `keras.datasets.cifar10.load_data()` (or `cifar100`'s)
+       downloads the data, when there is a network.
+
+    A `data_dir` (or `KCB_DATA_DIR`) may be a folder holding the archive
+    (`cifar-10-python.tar.gz`, `cifar-100-python.tar.gz`: the "python
+    version" from https://www.cs.toronto.edu/~kriz/cifar.html) or its
+    extracted folder (`cifar-10-batches-py/`, `cifar-100-python/`,
+    preferred when both are there, as it loads faster), or the path of
+    the archive or of the extracted folder itself.
+
+    `locate` follows that search without reading any data and returns
+    the absolute path to record for a run: passed back as `data_dir`, it
+    loads the same files.
 
     Args:
         dataset: `"cifar10"` or `"cifar100"`.
@@ -891,7 +879,7 @@ def subset(
         y: Integer labels of shape `(N,)` or `(N, 1)`.
         n: Number of samples to keep, at least the number of classes and
             at most `len(y)`.
-        seed: Optional int seed for a random (but reproducible) choice
+        seed: Optional int >= 0 seeding a random (but reproducible) choice
             within each class; `None` takes the first samples.
 
     Returns:
@@ -915,31 +903,10 @@ def subset(
     >>> x_small[:, 0]
     array([0, 2, 6, 8])
     """
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n <= 0:
-        raise ValueError(
-            "Invalid value for argument `n`. Expected a strictly positive "
-            f"integer. Received n={n!r}"
-        )
-    if seed is not None and (
-        isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
-    ):
-        raise ValueError(
-            "Invalid value for argument `seed`. Expected an int or None. "
-            f"Received seed={seed!r}"
-        )
-    x = np.asarray(x)
-    y = np.asarray(y)
-    labels = y[:, 0] if y.ndim == 2 and y.shape[1] == 1 else y
-    if labels.ndim != 1 or (labels.size and labels.dtype.kind not in "iu"):
-        raise ValueError(
-            "Expected `y` to hold integer labels of shape (N,) or (N, 1). "
-            f"Received y with shape {y.shape} and dtype {y.dtype}"
-        )
-    if x.ndim == 0 or x.shape[0] != labels.shape[0]:
-        raise ValueError(
-            "Expected `x` and `y` to have the same number of samples. "
-            f"Received x.shape={x.shape} and y.shape={y.shape}"
-        )
+    n = validation.positive_int("n", n)
+    seed = validation.seed("seed", seed)
+    x, y = validation.samples(x, y)
+    labels = validation.label_ids("y", y)
     if n > labels.shape[0]:
         raise ValueError(
             f"Cannot take n={n} samples: only {labels.shape[0]} are available."

@@ -39,43 +39,6 @@ _INSTALL_TENSORFLOW = (
 # --------------------------------------------------------------------------
 
 
-def _check_arrays(x, y) -> tuple[np.ndarray, np.ndarray | None]:
-    """Return `x` and `y` as arrays with the same number of samples."""
-    if x is None:
-        raise ValueError(
-            "Invalid value for argument `x`. Expected an array of samples. "
-            "Received x=None"
-        )
-    x = np.asarray(x)
-    if x.ndim == 0:
-        raise ValueError(
-            "Invalid value for argument `x`. Expected an array of samples "
-            f"indexed along its first axis. Received a scalar x={x!r}"
-        )
-    if y is None:
-        return x, None
-    y = np.asarray(y)
-    if y.ndim == 0 or y.shape[0] != x.shape[0]:
-        raise ValueError(
-            "Expected `x` and `y` to have the same number of samples. "
-            f"Received x.shape={x.shape} and y.shape={y.shape}"
-        )
-    return x, y
-
-
-def _check_seed(seed) -> int | None:
-    if seed is not None and (
-        isinstance(seed, bool)
-        or not isinstance(seed, (int, np.integer))
-        or seed < 0
-    ):
-        raise ValueError(
-            "Invalid value for argument `seed`. Expected an int >= 0 or "
-            f"None. Received seed={seed!r}"
-        )
-    return None if seed is None else int(seed)
-
-
 def _check_augment(augment, augment_labels: bool, has_labels: bool) -> None:
     if augment is not None and not callable(augment):
         raise TypeError(
@@ -265,7 +228,7 @@ def make_dataset(
     """
     batch_size = validation.positive_int("batch_size", batch_size)
     validation.boolean("shuffle", shuffle)
-    seed = _check_seed(seed)
+    seed = validation.seed("seed", seed)
     _check_augment(augment, augment_labels, has_labels=y is not None)
     if isinstance(cache, bool):
         cache_path = "" if cache else None
@@ -281,7 +244,7 @@ def make_dataset(
     validation.boolean("drop_remainder", drop_remainder)
     if shuffle_buffer_size is not None:
         validation.positive_int("shuffle_buffer_size", shuffle_buffer_size)
-    x, y = _check_arrays(x, y)
+    x, y = validation.samples(x, y)
     _check_not_empty(x.shape[0], batch_size, drop_remainder)
 
     tf = _import_tensorflow()
@@ -464,14 +427,14 @@ class ArrayDataset(keras.utils.PyDataset):
         )
         self.batch_size = validation.positive_int("batch_size", batch_size)
         self.shuffle = validation.boolean("shuffle", shuffle)
-        self.seed = _check_seed(seed)
+        self.seed = validation.seed("seed", seed)
         _check_augment(augment, augment_labels, has_labels=y is not None)
         self.augment = augment
         self.augment_labels = augment_labels
         self.drop_remainder = validation.boolean(
             "drop_remainder", drop_remainder
         )
-        self.x, self.y = _check_arrays(x, y)
+        self.x, self.y = validation.samples(x, y)
         _check_not_empty(self.x.shape[0], self.batch_size, drop_remainder)
         # With seed=None, fix a random seed now so that the order is a
         # function of (seed, epoch) in this dataset and its worker copies.

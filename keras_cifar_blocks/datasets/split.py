@@ -8,28 +8,9 @@ proportions in both parts.
 
 import numpy as np
 
+from keras_cifar_blocks.utils import validation
+
 Split = tuple[np.ndarray, np.ndarray]
-
-
-def _class_ids(y: np.ndarray) -> np.ndarray:
-    """Return one integer class per sample of `y` (see the docstring)."""
-    if y.ndim == 1 or (y.ndim == 2 and y.shape[1] == 1):
-        labels = y.reshape(-1)
-        if labels.size and labels.dtype.kind not in "iu":
-            raise ValueError(
-                "Expected `y` to hold integer labels of shape (N,) or "
-                "(N, 1), or one-hot labels of shape (N, num_classes). "
-                f"Received y with shape {y.shape} and dtype {y.dtype}"
-            )
-        return labels
-    if y.ndim == 2 and y.dtype.kind in "iufb":
-        # One-hot (or soft) labels: stratify on the most likely class.
-        return np.argmax(y, axis=1)
-    raise ValueError(
-        "Expected `y` to hold integer labels of shape (N,) or (N, 1), or "
-        "one-hot labels of shape (N, num_classes). Received y with shape "
-        f"{y.shape} and dtype {y.dtype}"
-    )
 
 
 def train_validation_split(
@@ -90,33 +71,12 @@ def train_validation_split(
     >>> sorted(y_val.tolist())
     [0, 1]
     """
-    if (
-        isinstance(validation_fraction, bool)
-        or not isinstance(validation_fraction, (int, float, np.floating))
-        or not 0.0 < validation_fraction < 1.0
-    ):
-        raise ValueError(
-            "Invalid value for argument `validation_fraction`. Expected a "
-            "float in the open range (0, 1). Received "
-            f"validation_fraction={validation_fraction!r}"
-        )
-    if (
-        isinstance(seed, bool)
-        or not isinstance(seed, (int, np.integer))
-        or seed < 0
-    ):
-        raise ValueError(
-            "Invalid value for argument `seed`. Expected an int >= 0. "
-            f"Received seed={seed!r}"
-        )
-    x = np.asarray(x)
-    y = np.asarray(y)
-    if x.ndim == 0 or y.ndim == 0 or x.shape[0] != y.shape[0]:
-        raise ValueError(
-            "Expected `x` and `y` to have the same number of samples. "
-            f"Received x.shape={x.shape} and y.shape={y.shape}"
-        )
-    labels = _class_ids(y)
+    validation_fraction = validation.open_fraction(
+        "validation_fraction", validation_fraction
+    )
+    seed = validation.seed("seed", seed, optional=False)
+    x, y = validation.samples(x, y)
+    labels = validation.label_ids("y", y, one_hot=True)
     if labels.shape[0] == 0:
         raise ValueError("Cannot split `x` and `y`: they hold no samples.")
     classes, counts = np.unique(labels, return_counts=True)

@@ -528,7 +528,9 @@ def test_cifar100_label_out_of_range(tmp_path):
     folder, raw = write_fake_cifar100(tmp_path)
     raw["test"][b"coarse_labels"][0] = 20
     _write_pickle(folder / "test", raw["test"])
-    with pytest.raises(ValueError, match=r"test'.*must be in \[0, 19\]"):
+    with pytest.raises(
+        ValueError, match=r"test'.*Expected class ids in \[0, 20\)"
+    ):
         load_cifar100(folder, label_mode="coarse")
     # The fine labels of the same file are still fine.
     load_cifar100(folder, label_mode="fine")
@@ -740,8 +742,8 @@ def _corrupt_batch(rng, kind):
         ("columns", r"shape \(num_images, 3072\)"),
         ("dtype", r"dtype uint8"),
         ("label_count", r"6 images but 5 labels"),
-        ("label_range", r"must be in \[0, 9\]"),
-        ("negative_label", r"must be in \[0, 9\]"),
+        ("label_range", r"Expected class ids in \[0, 10\)"),
+        ("negative_label", r"Expected class ids in \[0, 10\)"),
         ("missing_key", r"no 'labels' entry"),
         ("not_a_dict", r"should hold a dict"),
     ],
@@ -905,10 +907,24 @@ def test_subset_bad_inputs(labelled):
     x, y = labelled
     with pytest.raises(ValueError, match=r"same number of samples"):
         subset(x[:-1], y, 20)
-    with pytest.raises(ValueError, match=r"integer labels"):
+    with pytest.raises(ValueError, match=r"argument `y`. Expected integer"):
         subset(x, y.astype(np.float32), 20)
     with pytest.raises(ValueError, match=r"argument `seed`"):
         subset(x, y, 20, seed="0")
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, True])
+def test_subset_refuses_a_seed_numpy_would_refuse(labelled, seed):
+    # seed=-1 used to pass the check, then fail inside NumPy.
+    x, y = labelled
+    with pytest.raises(
+        ValueError,
+        match=(
+            r"Invalid value for argument `seed`\. Expected None or a "
+            rf"non-negative integer\. Received seed={seed!r}"
+        ),
+    ):
+        subset(x, y, 20, seed=seed)
 
 
 def test_public_api():

@@ -557,8 +557,8 @@ def test_array_dataset_fits_a_model():
         (
             {"seed": -1},
             ValueError,
-            r"Invalid value for argument `seed`\. Expected an int >= 0 or "
-            r"None\. Received seed=-1",
+            r"Invalid value for argument `seed`\. Expected None or a "
+            r"non-negative integer\. Received seed=-1",
         ),
         ({"seed": "0"}, ValueError, r"argument `seed`.*seed='0'"),
         (

@@ -142,7 +142,10 @@ def test_bad_seed(labelled, seed):
     x, y = labelled
     with pytest.raises(
         ValueError,
-        match=r"argument `seed`\. Expected an int >= 0\. Received seed=",
+        match=(
+            r"argument `seed`\. Expected a non-negative integer\. "
+            r"Received seed="
+        ),
     ):
         train_validation_split(x, y, seed=seed)
 
@@ -178,7 +181,9 @@ def test_class_too_small_to_split():
     ids=["float", "str", "3d"],
 )
 def test_labels_must_be_integers_or_one_hot(y):
-    with pytest.raises(ValueError, match=r"Expected `y` to hold integer"):
+    with pytest.raises(
+        ValueError, match=r"argument `y`\. Expected integer class ids"
+    ):
         train_validation_split(np.arange(4), y)
 
 
