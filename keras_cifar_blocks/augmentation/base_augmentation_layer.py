@@ -14,7 +14,7 @@ the backend chosen per call.
 import keras
 from keras.src.layers.preprocessing.data_layer import DataLayer
 
-from keras_cifar_blocks.augmentation import validation as aug_check
+from keras_cifar_blocks.utils import validation
 
 
 class BaseAugmentationLayer(DataLayer):
@@ -31,7 +31,7 @@ class BaseAugmentationLayer(DataLayer):
 
     def __init__(self, seed=None, **kwargs):
         super().__init__(**kwargs)
-        self.seed = aug_check.seed("seed", seed)
+        self.seed = validation.seed("seed", seed)
         self.generator = keras.random.SeedGenerator(self.seed)
 
     def call(self, inputs, training=True):

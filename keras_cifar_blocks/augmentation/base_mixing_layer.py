@@ -3,7 +3,7 @@
 from keras_cifar_blocks.augmentation.base_augmentation_layer import (
     BaseAugmentationLayer,
 )
-from keras_cifar_blocks.utils import validation as check
+from keras_cifar_blocks.utils import validation
 
 
 class BaseMixingLayer(BaseAugmentationLayer):
@@ -31,10 +31,12 @@ class BaseMixingLayer(BaseAugmentationLayer):
         self.num_classes = (
             None
             if num_classes is None
-            else check.positive_int("num_classes", num_classes)
+            else validation.positive_int("num_classes", num_classes)
         )
-        self.alpha = check.positive_float("alpha", alpha)
-        self.label_smoothing = check.rate("label_smoothing", label_smoothing)
+        self.alpha = validation.positive_float("alpha", alpha)
+        self.label_smoothing = validation.rate(
+            "label_smoothing", label_smoothing
+        )
 
     def _split(self, inputs):
         name = type(self).__name__
@@ -123,6 +125,12 @@ class BaseMixingLayer(BaseAugmentationLayer):
         # JAX cannot trace for a batch of unknown size.
         draws = ops.random.uniform((batch,), seed=self._seed_generator())
         return ops.cast(ops.numpy.argsort(draws), "int32")
+
+    def _mix_targets(self, targets, partners, weights):
+        """`weights * targets + (1 - weights) * the partners' targets`."""
+        weights = weights[:, None]
+        partner_targets = self.backend.numpy.take(targets, partners, axis=0)
+        return weights * targets + (1.0 - weights) * partner_targets
 
     def _mix_weights(self, batch):
         """One Beta(alpha, alpha) draw per image."""

@@ -109,7 +109,4 @@ class CutMix(BaseMixingLayer):
             box[..., None], ops.numpy.take(images, partners, axis=0), images
         )
         kept = 1.0 - (bottom - top) * (right - left) / (height * width)
-        targets = kept[:, None] * targets + (1.0 - kept[:, None]) * (
-            ops.numpy.take(targets, partners, axis=0)
-        )
-        return images, targets
+        return images, self._mix_targets(targets, partners, kept)

@@ -2,7 +2,7 @@
 
 import keras
 
-from keras_cifar_blocks.utils import validation as check
+from keras_cifar_blocks.utils import validation
 
 ENGINES = ("keras", "keras_cv")
 KERAS_CV_PIP = 'pip install "keras-cifar-blocks[cv]"'
@@ -24,7 +24,7 @@ def import_keras_cv():
 
 def layers_module(engine: str):
     """`keras.layers` for `engine="keras"`, `keras_cv.layers` for KerasCV."""
-    engine = check.one_of("engine", engine, ENGINES)
+    engine = validation.one_of("engine", engine, ENGINES)
     if engine == "keras_cv":
         return import_keras_cv().layers
     return keras.layers

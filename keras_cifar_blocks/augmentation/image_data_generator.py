@@ -30,7 +30,6 @@ import warnings
 import keras
 
 from keras_cifar_blocks.augmentation import engines
-from keras_cifar_blocks.augmentation import validation as aug_check
 from keras_cifar_blocks.augmentation.augmentation_pipeline import (
     AugmentationPipeline,
 )
@@ -38,7 +37,7 @@ from keras_cifar_blocks.augmentation.random_affine import RandomAffine
 from keras_cifar_blocks.augmentation.random_brightness_scale import (
     RandomBrightnessScale,
 )
-from keras_cifar_blocks.utils import validation as check
+from keras_cifar_blocks.utils import validation
 
 # Every argument of `ImageDataGenerator.__init__`, with its default.
 IMAGE_DATA_GENERATOR_DEFAULTS = {
@@ -127,9 +126,9 @@ def _shift(name: str, value) -> float:
 def _zoom(value) -> tuple[float, float]:
     """ImageDataGenerator's zoom scales as RandomZoom's offsets."""
     if isinstance(value, (tuple, list)):
-        low, high = aug_check.number_pair("zoom_range", value, 0.0, 2.0)
+        low, high = validation.number_pair("zoom_range", value, 0.0, 2.0)
     else:
-        spread = aug_check.number_in("zoom_range", value, 0.0, 1.0)
+        spread = validation.number_in("zoom_range", value, 0.0, 1.0)
         low, high = 1.0 - spread, 1.0 + spread
     if low <= 0.0:
         raise ValueError(
@@ -198,10 +197,12 @@ def image_data_generator_layers(
         )
     args = {**IMAGE_DATA_GENERATOR_DEFAULTS, **arguments}
     _raise_for_unsupported(args)
-    value_range = aug_check.value_range("value_range", value_range)
+    value_range = validation.value_range("value_range", value_range)
     common = {} if args["dtype"] is None else {"dtype": args["dtype"]}
     geometry = {
-        "fill_mode": check.one_of("fill_mode", args["fill_mode"], FILL_MODES),
+        "fill_mode": validation.one_of(
+            "fill_mode", args["fill_mode"], FILL_MODES
+        ),
         "fill_value": float(args["cval"]),
         "interpolation": ("nearest", "bilinear")[args["interpolation_order"]],
         **common,
@@ -210,10 +211,10 @@ def image_data_generator_layers(
     # ImageDataGenerator composes rotation, shift, shear and zoom into one
     # affine map applied in that order; consecutive layers in the same
     # order compose to the same map (each resamples the image once).
-    rotation = aug_check.number_in(
+    rotation = validation.number_in(
         "rotation_range", args["rotation_range"], 0.0, 180.0
     )
-    fused = check.boolean("fused", fused) and layers_module is keras.layers
+    fused = validation.boolean("fused", fused) and layers_module is keras.layers
     if fused and not args["shear_range"]:
         return _fused_layers(args, rotation, seeds, value_range, geometry)
     if rotation:
@@ -231,7 +232,7 @@ def image_data_generator_layers(
                 height_shift, width_shift, seed=next(seeds), **geometry
             )
         )
-    shear = aug_check.number_in("shear_range", args["shear_range"], 0.0, 89.0)
+    shear = validation.number_in("shear_range", args["shear_range"], 0.0, 89.0)
     if shear:
         warnings.warn(
             "keras.layers.RandomShear shears about the image's top-left "
@@ -265,7 +266,7 @@ def image_data_generator_layers(
     # Two layers: ImageDataGenerator flips each way independently, while
     # RandomFlip("horizontal_and_vertical") flips both ways or neither.
     for mode in ("horizontal", "vertical"):
-        if check.boolean(f"{mode}_flip", args[f"{mode}_flip"]):
+        if validation.boolean(f"{mode}_flip", args[f"{mode}_flip"]):
             layers.append(
                 layers_module.RandomFlip(
                     mode, seed=next(seeds), **_dtype(geometry)
@@ -281,7 +282,7 @@ def _dtype(geometry):
 def _channel_shift_layers(
     args, seeds, value_range, geometry, layers_module=keras.layers
 ):
-    channel_shift = aug_check.number_in(
+    channel_shift = validation.number_in(
         "channel_shift_range",
         args["channel_shift_range"],
         0.0,
@@ -306,7 +307,7 @@ def _brightness_layers(args, seeds, value_range, geometry):
     if args["brightness_range"] is not None:
         layers.append(
             RandomBrightnessScale(
-                aug_check.number_pair(
+                validation.number_pair(
                     "brightness_range",
                     args["brightness_range"],
                     0.0,
@@ -343,10 +344,12 @@ def _fused_layers(args, rotation, seeds, value_range, geometry):
         # draws zx and zy.
         "zoom_height_factor": zoom,
         "zoom_width_factor": zoom,
-        "horizontal_flip": check.boolean(
+        "horizontal_flip": validation.boolean(
             "horizontal_flip", args["horizontal_flip"]
         ),
-        "vertical_flip": check.boolean("vertical_flip", args["vertical_flip"]),
+        "vertical_flip": validation.boolean(
+            "vertical_flip", args["vertical_flip"]
+        ),
     }
     identity = {
         "rotation_factor": 0.0,
@@ -462,7 +465,7 @@ def from_image_data_generator(
         )
     layers = image_data_generator_layers(
         kwargs,
-        seeds=engines.seed_stream(aug_check.seed("seed", seed)),
+        seeds=engines.seed_stream(validation.seed("seed", seed)),
         value_range=value_range,
         layers_module=engines.layers_module(engine),
         fused=fused,

@@ -14,17 +14,11 @@ class MixUp(BaseMixingLayer):
     `lam * x + (1 - lam) * x_partner` and its target
     `lam * y + (1 - lam) * y_partner`.
 
-    The layer takes and returns a dict `{"images": ..., "labels": ...}`,
-    the convention of Keras' own `CutMix`/`MixUp`; other entries pass
-    through. Labels may be class indices, shape `(batch,)` or `(batch, 1)`
-    (then `num_classes` is required), or one-hot, shape
-    `(batch, num_classes)`. The returned labels are always float one-hot
-    targets of shape `(batch, num_classes)`: mixed and, with
-    `label_smoothing`, smoothed as `y * (1 - label_smoothing) +
-    label_smoothing / num_classes` while training; plain one-hot at
-    inference (`training=False`), where the images pass unchanged. Use it
-    in a `tf.data` map after `batch()` (it needs whole batches), on any
-    backend, or in a custom `train_step`.
+    It takes and returns what `CutMix` does: a dict `{"images": ...,
+    "labels": ...}` with class indices (and `num_classes`) or one-hot
+    labels in, float one-hot targets of shape `(batch, num_classes)` out,
+    mixed and smoothed while training and plain at inference. See
+    `CutMix` for the call arguments and the input and output shapes.
 
     Unlike `keras.layers.MixUp`, it accepts class indices and smooths
     labels.
@@ -40,27 +34,14 @@ class MixUp(BaseMixingLayer):
         seed: optional int, seed of the partners and weights.
         **kwargs: Base layer keyword arguments, such as `name` and `dtype`.
 
-    Call arguments:
-        inputs: dict with `"images"`, shape `(batch, height, width,
-            channels)`, and `"labels"`.
-        training: bool, whether to mix. Defaults to `True` when called
-            directly.
-
-    Input shape:
-        `{"images": (batch, height, width, channels), "labels": (batch,),
-        (batch, 1) or (batch, num_classes)}`.
-
-    Output shape:
-        `{"images": (batch, height, width, channels), "labels": (batch,
-        num_classes)}`.
-
     Example:
 
+    >>> import keras
     >>> import numpy as np
     >>> from keras_cifar_blocks.augmentation import MixUp
     >>> batch = {
     ...     "images": np.random.uniform(0, 255, (4, 32, 32, 3)),
-    ...     "labels": np.eye(10)[[0, 1, 2, 3]],
+    ...     "labels": keras.utils.to_categorical([0, 1, 2, 3], 10),
     ... }
     >>> mixed = MixUp(alpha=0.2, seed=0)(batch)
     >>> tuple(mixed["labels"].shape)
@@ -79,7 +60,4 @@ class MixUp(BaseMixingLayer):
         images = weights[:, None, None, None] * images + (
             1.0 - weights[:, None, None, None]
         ) * ops.numpy.take(images, partners, axis=0)
-        targets = weights[:, None] * targets + (
-            1.0 - weights[:, None]
-        ) * ops.numpy.take(targets, partners, axis=0)
-        return images, targets
+        return images, self._mix_targets(targets, partners, weights)

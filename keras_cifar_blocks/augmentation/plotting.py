@@ -5,9 +5,8 @@ import os
 import keras
 import numpy as np
 
-from keras_cifar_blocks.augmentation import validation as aug_check
 from keras_cifar_blocks.augmentation.presets import augmentation_preset
-from keras_cifar_blocks.utils import validation as check
+from keras_cifar_blocks.utils import validation
 
 
 def _to_display(images: np.ndarray, scale: float) -> np.ndarray:
@@ -62,9 +61,9 @@ def plot_augmentations(
             "width, channels) with 1 or 3 channels. Received "
             f"shape={images.shape}"
         )
-    n = check.positive_int("n", n)
-    repeats = check.positive_int("repeats", repeats)
-    seed = aug_check.seed("seed", seed)
+    n = validation.positive_int("n", n)
+    repeats = validation.positive_int("repeats", repeats)
+    seed = validation.seed("seed", seed)
     images = images[:n].astype("float32")
     count = len(images)
     presets = list(preset) if isinstance(preset, (list, tuple)) else [preset]

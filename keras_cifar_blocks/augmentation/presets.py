@@ -12,7 +12,6 @@ import inspect
 import keras
 
 from keras_cifar_blocks.augmentation import engines
-from keras_cifar_blocks.augmentation import validation as aug_check
 from keras_cifar_blocks.augmentation.augmentation_pipeline import (
     AugmentationPipeline,
 )
@@ -26,7 +25,7 @@ from keras_cifar_blocks.augmentation.image_data_generator import (
 from keras_cifar_blocks.augmentation.mix_up import MixUp
 from keras_cifar_blocks.augmentation.random_affine import RandomAffine
 from keras_cifar_blocks.augmentation.random_pad_crop import RandomPadCrop
-from keras_cifar_blocks.utils import validation as check
+from keras_cifar_blocks.utils import validation
 
 FLIP_MODES = ("horizontal", "vertical", "horizontal_and_vertical")
 
@@ -66,8 +65,8 @@ def _schnack2022(
     fused=True,
 ):
     # Keras' RandomFlip does not check its mode; a typo would never flip.
-    flip_mode = check.one_of("flip_mode", flip_mode, FLIP_MODES)
-    if check.boolean("fused", fused) and layers is keras.layers:
+    flip_mode = validation.one_of("flip_mode", flip_mode, FLIP_MODES)
+    if validation.boolean("fused", fused) and layers is keras.layers:
         # One resampling; the same distribution as the two layers.
         return [
             RandomAffine(
@@ -108,9 +107,9 @@ def _cifar_standard(
 
 def _check_randaugment(num_ops, magnitude, value_range):
     return (
-        check.positive_int("num_ops", num_ops),
-        aug_check.number_in("magnitude", magnitude, 0.0, 1.0),
-        aug_check.value_range("value_range", value_range),
+        validation.positive_int("num_ops", num_ops),
+        validation.number_in("magnitude", magnitude, 0.0, 1.0),
+        validation.value_range("value_range", value_range),
     )
 
 
@@ -153,16 +152,6 @@ def _randaugment_keras_cv(
     ]
 
 
-def _check_augmix(num_chains, chain_depth, severity, alpha, value_range):
-    return (
-        check.positive_int("num_chains", num_chains),
-        check.positive_int("chain_depth", chain_depth),
-        aug_check.number_in("severity", severity, 0.0, 1.0),
-        check.positive_float("alpha", alpha),
-        aug_check.value_range("value_range", value_range),
-    )
-
-
 def _augmix(
     layers,
     seeds,
@@ -173,44 +162,20 @@ def _augmix(
     alpha=1.0,
     value_range=(0, 255),
 ):
-    num_chains, chain_depth, severity, alpha, value_range = _check_augmix(
-        num_chains, chain_depth, severity, alpha, value_range
-    )
-    return [
-        layers.AugMix(
-            value_range=value_range,
-            num_chains=num_chains,
-            chain_depth=chain_depth,
-            factor=severity,
-            alpha=alpha,
-            seed=next(seeds),
-        )
-    ]
-
-
-def _augmix_keras_cv(
-    layers,
-    seeds,
-    *,
-    num_chains=3,
-    chain_depth=3,
-    severity=0.3,
-    alpha=1.0,
-    value_range=(0, 255),
-):
-    num_chains, chain_depth, severity, alpha, value_range = _check_augmix(
-        num_chains, chain_depth, severity, alpha, value_range
-    )
-    return [
-        layers.AugMix(
-            value_range=value_range,
-            severity=severity,
-            num_chains=num_chains,
-            chain_depth=[1, chain_depth],
-            alpha=alpha,
-            seed=next(seeds),
-        )
-    ]
+    arguments = {
+        "num_chains": validation.positive_int("num_chains", num_chains),
+        "chain_depth": validation.positive_int("chain_depth", chain_depth),
+        "severity": validation.number_in("severity", severity, 0.0, 1.0),
+        "alpha": validation.positive_float("alpha", alpha),
+        "value_range": validation.value_range("value_range", value_range),
+        "seed": next(seeds),
+    }
+    if layers is keras.layers:
+        arguments["factor"] = arguments.pop("severity")
+    else:
+        # KerasCV draws each chain's depth from a range.
+        arguments["chain_depth"] = [1, arguments["chain_depth"]]
+    return [layers.AugMix(**arguments)]
 
 
 def _mixing(layer_class):
@@ -232,7 +197,7 @@ def _mixing(layer_class):
 def _mixing_keras_cv(name):
     # KerasCV's CutMix and MixUp take one-hot labels and do not smooth.
     def build(layers, seeds, *, alpha=1.0):
-        alpha = check.positive_float("alpha", alpha)
+        alpha = validation.positive_float("alpha", alpha)
         return [getattr(layers, name)(alpha=alpha, seed=next(seeds))]
 
     return build
@@ -327,7 +292,7 @@ PRESETS = {
             "AugMix (Hendrycks et al. 2020), keras.layers.AugMix: a random "
             "mix of num_chains chains of up to chain_depth operations."
         ),
-        "builders": {"keras": _augmix, "keras_cv": _augmix_keras_cv},
+        "builders": {"keras": _augmix, "keras_cv": _augmix},
     },
     "cutmix": {
         "description": (
@@ -507,8 +472,8 @@ def augmentation_preset(name, *, engine="keras", **overrides):
     (4, 10)
     """
     parts = split_preset_name(name)
-    engine = check.one_of("engine", engine, engines.ENGINES)
-    seed = aug_check.seed("seed", overrides.pop("seed", None))
+    engine = validation.one_of("engine", engine, engines.ENGINES)
+    seed = validation.seed("seed", overrides.pop("seed", None))
     builders = [PRESETS[part]["builders"][engine] for part in parts]
     accepted = [set(_overrides(builder)) for builder in builders]
     valid = sorted(set().union(*accepted) | {"seed"})

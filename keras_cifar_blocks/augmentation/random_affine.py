@@ -5,11 +5,10 @@ import numbers
 
 import keras
 
-from keras_cifar_blocks.augmentation import validation as aug_check
 from keras_cifar_blocks.augmentation.base_augmentation_layer import (
     BaseAugmentationLayer,
 )
-from keras_cifar_blocks.utils import validation as check
+from keras_cifar_blocks.utils import validation
 
 FILL_MODES = ("reflect", "wrap", "constant", "nearest")
 INTERPOLATIONS = ("bilinear", "nearest")
@@ -155,17 +154,19 @@ class RandomAffine(BaseAugmentationLayer):
             if zoom_width_factor is None
             else self._zoom("zoom_width_factor", zoom_width_factor)
         )
-        self.horizontal_flip = check.boolean("horizontal_flip", horizontal_flip)
-        self.vertical_flip = check.boolean("vertical_flip", vertical_flip)
+        self.horizontal_flip = validation.boolean(
+            "horizontal_flip", horizontal_flip
+        )
+        self.vertical_flip = validation.boolean("vertical_flip", vertical_flip)
         if isinstance(fill_mode, str):
             fill_mode = fill_mode.lower()
-        self.fill_mode = check.one_of("fill_mode", fill_mode, FILL_MODES)
+        self.fill_mode = validation.one_of("fill_mode", fill_mode, FILL_MODES)
         if isinstance(interpolation, str):
             interpolation = interpolation.lower()
-        self.interpolation = check.one_of(
+        self.interpolation = validation.one_of(
             "interpolation", interpolation, INTERPOLATIONS
         )
-        self.fill_value = aug_check.number("fill_value", fill_value)
+        self.fill_value = validation.number("fill_value", fill_value)
 
     @staticmethod
     def _zoom(name, value):

@@ -2,10 +2,10 @@
 
 import keras
 
-from keras_cifar_blocks.augmentation import validation as aug_check
 from keras_cifar_blocks.augmentation.base_augmentation_layer import (
     BaseAugmentationLayer,
 )
+from keras_cifar_blocks.utils import validation
 
 
 @keras.saving.register_keras_serializable(package="keras_cifar_blocks")
@@ -57,13 +57,13 @@ class RandomBrightnessScale(BaseAugmentationLayer):
     def __init__(self, factor, value_range=(0, 255), seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
         if isinstance(factor, (tuple, list)):
-            self.factor = aug_check.number_pair(
+            self.factor = validation.number_pair(
                 "factor", factor, 0.0, float("inf")
             )
         else:
-            spread = aug_check.number_in("factor", factor, 0.0, 1.0)
+            spread = validation.number_in("factor", factor, 0.0, 1.0)
             self.factor = (1.0 - spread, 1.0 + spread)
-        self.value_range = aug_check.value_range("value_range", value_range)
+        self.value_range = validation.value_range("value_range", value_range)
 
     def call(self, inputs, training=True):
         ops = self.backend

@@ -2,11 +2,10 @@
 
 import keras
 
-from keras_cifar_blocks.augmentation import validation as aug_check
 from keras_cifar_blocks.augmentation.base_augmentation_layer import (
     BaseAugmentationLayer,
 )
-from keras_cifar_blocks.utils import validation as check
+from keras_cifar_blocks.utils import validation
 
 FILL_MODES = ("constant", "reflect", "wrap", "nearest")
 
@@ -83,9 +82,9 @@ class RandomPadCrop(BaseAugmentationLayer):
         super().__init__(seed=seed, **kwargs)
         if isinstance(fill_mode, str):
             fill_mode = fill_mode.lower()
-        self.padding = check.positive_int_pair("padding", padding)
-        self.fill_mode = check.one_of("fill_mode", fill_mode, FILL_MODES)
-        self.fill_value = aug_check.number("fill_value", fill_value)
+        self.padding = validation.positive_int_pair("padding", padding)
+        self.fill_mode = validation.one_of("fill_mode", fill_mode, FILL_MODES)
+        self.fill_value = validation.number("fill_value", fill_value)
 
     def _source_index(self, index, size):
         """Fold the padded coordinates `index` back into `[0, size)`.

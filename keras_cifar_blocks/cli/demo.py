@@ -16,7 +16,7 @@ from keras_cifar_blocks.training.run_dir import CONFIG
 from keras_cifar_blocks.training.run_dir import METRICS
 from keras_cifar_blocks.training.run_dir import existing_run
 from keras_cifar_blocks.training.run_dir import read_json
-from keras_cifar_blocks.utils import validation as check
+from keras_cifar_blocks.utils import validation
 
 DEMO_ARCHITECTURE = "li2018_model1"
 
@@ -68,9 +68,9 @@ def run_demo(
             `overwrite`), another architecture's run, or files that are
             not a run.
     """
-    check.positive_int("train_size", train_size)
-    check.positive_int("epochs", epochs)
-    check.boolean("overwrite", overwrite)
+    validation.positive_int("train_size", train_size)
+    validation.positive_int("epochs", epochs)
+    validation.boolean("overwrite", overwrite)
     existing = existing_run(out, DEMO_ARCHITECTURE)
     if existing is not None and not overwrite:
         _check_same_demo(

@@ -2,7 +2,8 @@
 
 import keras
 
-from keras_cifar_blocks.utils import validation as check
+from keras_cifar_blocks.layers.base_conv_block import BaseConvBlock
+from keras_cifar_blocks.utils import validation
 
 ORDERS = ("conv-act-bn", "conv-bn-act", "bn-act-conv")
 POOLS = ("max", "avg", None)
@@ -10,7 +11,7 @@ PADDINGS = ("same", "valid")
 
 
 @keras.saving.register_keras_serializable(package="keras_cifar_blocks")
-class ConvBNPoolDropout(keras.layers.Layer):
+class ConvBNPoolDropout(BaseConvBlock):
     """A conv stage: `convs` x (conv, activation, BatchNorm), pool, dropout.
 
     This is the unit every CNN in the seed reports repeats. Within each of
@@ -115,66 +116,50 @@ class ConvBNPoolDropout(keras.layers.Layer):
             padding = padding.lower()
         if isinstance(pool, str):
             pool = pool.lower()
-        self.filters = check.positive_int("filters", filters)
-        self.convs = check.positive_int("convs", convs)
-        self.kernel_size = check.positive_int_pair("kernel_size", kernel_size)
-        self.activation = check.activation("activation", activation)
-        self.batch_norm = check.boolean("batch_norm", batch_norm)
-        self.order = check.one_of("order", order, ORDERS)
-        self.pool = check.one_of("pool", pool, POOLS)
-        self.pool_size = check.positive_int_pair("pool_size", pool_size)
-        self.dropout = check.rate("dropout", dropout)
-        self.padding = check.one_of("padding", padding, PADDINGS)
+        self.filters = validation.positive_int("filters", filters)
+        self.convs = validation.positive_int("convs", convs)
+        self.kernel_size = validation.positive_int_pair(
+            "kernel_size", kernel_size
+        )
+        self.activation = validation.activation("activation", activation)
+        self.batch_norm = validation.boolean("batch_norm", batch_norm)
+        self.order = validation.one_of("order", order, ORDERS)
+        self.pool = validation.one_of("pool", pool, POOLS)
+        self.pool_size = validation.positive_int_pair("pool_size", pool_size)
+        self.dropout = validation.rate("dropout", dropout)
+        self.padding = validation.one_of("padding", padding, PADDINGS)
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
         self.kernel_regularizer = keras.regularizers.get(kernel_regularizer)
-        self.use_bias = check.boolean("use_bias", use_bias)
-        self.momentum = check.rate("momentum", momentum)
-        self.epsilon = check.positive_float("epsilon", epsilon)
-        self.seed = seed
+        self.use_bias = validation.boolean("use_bias", use_bias)
+        self.momentum = validation.rate("momentum", momentum)
+        self.epsilon = validation.positive_float("epsilon", epsilon)
+        self.seed = validation.seed("seed", seed)
 
         self.conv_layers = [
-            keras.layers.Conv2D(
-                self.filters,
+            self._conv(
+                f"conv_{i}",
                 self.kernel_size,
                 padding=self.padding,
                 use_bias=self.use_bias,
-                kernel_initializer=self.kernel_initializer,
-                kernel_regularizer=self.kernel_regularizer,
-                dtype=self.dtype_policy,
-                name=f"conv_{i}",
             )
             for i in range(self.convs)
         ]
         self.norm_layers = (
-            [
-                keras.layers.BatchNormalization(
-                    momentum=self.momentum,
-                    epsilon=self.epsilon,
-                    dtype=self.dtype_policy,
-                    name=f"bn_{i}",
-                )
-                for i in range(self.convs)
-            ]
+            [self._norm(f"bn_{i}") for i in range(self.convs)]
             if self.batch_norm
             else []
         )
+        self.pool_layer = self._pool_layer()
+        self.dropout_layer = self._dropout_layer()
+
+    def _pool_layer(self):
+        if self.pool is None:
+            return None
         pool_class = {
             "max": keras.layers.MaxPooling2D,
             "avg": keras.layers.AveragePooling2D,
-            None: None,
         }[self.pool]
-        self.pool_layer = (
-            pool_class(self.pool_size, dtype=self.dtype_policy, name="pool")
-            if pool_class
-            else None
-        )
-        self.dropout_layer = (
-            keras.layers.Dropout(
-                self.dropout, seed=seed, dtype=self.dtype_policy, name="dropout"
-            )
-            if self.dropout > 0
-            else None
-        )
+        return pool_class(self.pool_size, dtype=self.dtype_policy, name="pool")
 
     def _steps(self, i):
         """The (kind, layer) steps of convolution `i`, in `order`."""
@@ -190,7 +175,7 @@ class ConvBNPoolDropout(keras.layers.Layer):
         ]
 
     def build(self, input_shape):
-        check.image_rank(type(self).__name__, input_shape)
+        validation.image_rank(type(self).__name__, input_shape)
         shape = tuple(input_shape)
         for i in range(self.convs):
             for kind, layer in self._steps(i):
@@ -218,7 +203,7 @@ class ConvBNPoolDropout(keras.layers.Layer):
         return x
 
     def compute_output_shape(self, input_shape):
-        check.image_rank(type(self).__name__, input_shape)
+        validation.image_rank(type(self).__name__, input_shape)
         shape = tuple(input_shape)
         for conv in self.conv_layers:
             shape = conv.compute_output_shape(shape)

@@ -4,7 +4,7 @@ import keras
 from keras import ops
 
 from keras_cifar_blocks import backbones
-from keras_cifar_blocks.utils import validation as check
+from keras_cifar_blocks.utils import validation
 
 INTERPOLATIONS = ("bilinear", "nearest", "bicubic", "lanczos3", "lanczos5")
 
@@ -63,7 +63,7 @@ class TransferAdapter(keras.layers.Layer):
         self.backbone = self.spec.name
         if image_size is None:
             image_size = self.spec.input_size
-        self.image_size = check.positive_int_pair("image_size", image_size)
+        self.image_size = validation.positive_int_pair("image_size", image_size)
         min_size = self.spec.min_input_size
         if self.image_size[0] < min_size[0] or self.image_size[1] < min_size[1]:
             raise ValueError(
@@ -73,7 +73,7 @@ class TransferAdapter(keras.layers.Layer):
             )
         if interpolation is None:
             interpolation = self.spec.interpolation
-        self.interpolation = check.one_of(
+        self.interpolation = validation.one_of(
             "interpolation", interpolation, INTERPOLATIONS
         )
         self.resizing = keras.layers.Resizing(
@@ -85,7 +85,7 @@ class TransferAdapter(keras.layers.Layer):
         self._build_at_init()
 
     def build(self, input_shape):
-        check.image_rank(type(self).__name__, input_shape)
+        validation.image_rank(type(self).__name__, input_shape)
         if input_shape[-1] != 3:
             raise ValueError(
                 f"`{type(self).__name__}` expects RGB images with 3 "
@@ -119,7 +119,7 @@ class TransferAdapter(keras.layers.Layer):
         return x
 
     def compute_output_shape(self, input_shape):
-        check.image_rank(type(self).__name__, input_shape)
+        validation.image_rank(type(self).__name__, input_shape)
         return (input_shape[0], *self.image_size, input_shape[-1])
 
     def compute_output_spec(self, inputs):

@@ -2,11 +2,12 @@
 
 import keras
 
-from keras_cifar_blocks.utils import validation as check
+from keras_cifar_blocks.layers.base_conv_block import BaseConvBlock
+from keras_cifar_blocks.utils import validation
 
 
 @keras.saving.register_keras_serializable(package="keras_cifar_blocks")
-class WideResidualBlock(keras.layers.Layer):
+class WideResidualBlock(BaseConvBlock):
     """Pre-activation wide residual block (the "B(3,3)" block of WRN).
 
     Computes `shortcut + conv3x3(act(BN(dropout(conv3x3(act(BN(x)))))))`.
@@ -74,53 +75,31 @@ class WideResidualBlock(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        self.filters = check.positive_int("filters", filters)
-        self.strides = check.positive_int_pair("strides", strides)
-        self.dropout = check.rate("dropout", dropout)
+        self.filters = validation.positive_int("filters", filters)
+        self.strides = validation.positive_int_pair("strides", strides)
+        self.dropout = validation.rate("dropout", dropout)
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
         self.kernel_regularizer = keras.regularizers.get(kernel_regularizer)
-        self.activation = check.activation("activation", activation)
-        self.momentum = check.rate("momentum", momentum)
-        self.epsilon = check.positive_float("epsilon", epsilon)
-        self.seed = seed
+        self.activation = validation.activation("activation", activation)
+        self.momentum = validation.rate("momentum", momentum)
+        self.epsilon = validation.positive_float("epsilon", epsilon)
+        self.seed = validation.seed("seed", seed)
 
         self.norm_1 = self._norm("bn_1")
-        self.conv_1 = self._conv("conv_1", 3, self.strides)
-        self.dropout_layer = (
-            keras.layers.Dropout(
-                self.dropout, seed=seed, dtype=self.dtype_policy, name="dropout"
-            )
-            if self.dropout > 0
-            else None
-        )
+        self.conv_1 = self._conv3x3("conv_1", self.strides)
+        self.dropout_layer = self._dropout_layer()
         self.norm_2 = self._norm("bn_2")
-        self.conv_2 = self._conv("conv_2", 3, 1)
+        self.conv_2 = self._conv3x3("conv_2", 1)
         # Depends on the input width, so it is made in `build`.
         self.shortcut = None
 
-    def _norm(self, name):
-        return keras.layers.BatchNormalization(
-            momentum=self.momentum,
-            epsilon=self.epsilon,
-            dtype=self.dtype_policy,
-            name=name,
-        )
-
-    def _conv(self, name, kernel_size, strides):
-        return keras.layers.Conv2D(
-            self.filters,
-            kernel_size,
-            strides=strides,
-            padding="same",
-            use_bias=False,
-            kernel_initializer=self.kernel_initializer,
-            kernel_regularizer=self.kernel_regularizer,
-            dtype=self.dtype_policy,
-            name=name,
+    def _conv3x3(self, name, strides):
+        return self._conv(
+            name, 3, strides=strides, padding="same", use_bias=False
         )
 
     def build(self, input_shape):
-        check.image_rank(type(self).__name__, input_shape)
+        validation.image_rank(type(self).__name__, input_shape)
         input_shape = tuple(input_shape)
         self.norm_1.build(input_shape)
         self.conv_1.build(input_shape)
@@ -128,7 +107,13 @@ class WideResidualBlock(keras.layers.Layer):
         self.norm_2.build(hidden_shape)
         self.conv_2.build(hidden_shape)
         if input_shape[-1] != self.filters or self.strides != (1, 1):
-            self.shortcut = self._conv("shortcut", 1, self.strides)
+            self.shortcut = self._conv(
+                "shortcut",
+                1,
+                strides=self.strides,
+                padding="same",
+                use_bias=False,
+            )
             self.shortcut.build(input_shape)
 
     def call(self, inputs, training=None):
@@ -142,7 +127,7 @@ class WideResidualBlock(keras.layers.Layer):
         return x + shortcut
 
     def compute_output_shape(self, input_shape):
-        check.image_rank(type(self).__name__, input_shape)
+        validation.image_rank(type(self).__name__, input_shape)
         return self.conv_1.compute_output_shape(tuple(input_shape))
 
     def get_config(self):

@@ -211,6 +211,7 @@ def test_dropout_only_in_training():
             ValueError,
             "argument `activation`.*Received activation='swishy'",
         ),
+        ({"filters": 8, "seed": -1}, ValueError, "argument `seed`.*seed=-1"),
     ],
 )
 def test_bad_arguments(kwargs, error, message):

@@ -91,6 +91,7 @@ def test_projection_uses_preactivated_input():
         ({"filters": 8, "momentum": 1.5}, ValueError, "Received momentum=1.5"),
         ({"filters": 8, "epsilon": 0}, ValueError, "Received epsilon=0"),
         ({"filters": 8, "activation": "nope"}, ValueError, "`activation`"),
+        ({"filters": 8, "seed": "1"}, ValueError, "argument `seed`"),
     ],
 )
 def test_bad_arguments(kwargs, error, message):
