@@ -55,56 +55,48 @@ class BackboneSpec:
         return getattr(keras.applications, self.name)(**kwargs)
 
 
+def _family(module, names, input_size=(224, 224), **fields):
+    """The specs of backbones that share a module and an input contract."""
+    return [BackboneSpec(name, module, input_size, **fields) for name in names]
+
+
 def _specs():
+    inception = {"min_input_size": (75, 75), "preprocessing": "tf"}
     entries = [
-        BackboneSpec("VGG16", "vgg16", (224, 224), preprocessing="caffe"),
-        BackboneSpec("VGG19", "vgg19", (224, 224), preprocessing="caffe"),
-        BackboneSpec("ResNet50", "resnet", (224, 224), preprocessing="caffe"),
-        BackboneSpec("ResNet101", "resnet", (224, 224), preprocessing="caffe"),
-        BackboneSpec("ResNet152", "resnet", (224, 224), preprocessing="caffe"),
-        BackboneSpec("ResNet50V2", "resnet_v2", (224, 224), preprocessing="tf"),
-        BackboneSpec(
-            "ResNet101V2", "resnet_v2", (224, 224), preprocessing="tf"
+        *_family("vgg16", ["VGG16"], preprocessing="caffe"),
+        *_family("vgg19", ["VGG19"], preprocessing="caffe"),
+        *_family(
+            "resnet",
+            ["ResNet50", "ResNet101", "ResNet152"],
+            preprocessing="caffe",
         ),
-        BackboneSpec(
-            "ResNet152V2", "resnet_v2", (224, 224), preprocessing="tf"
-        ),
-        BackboneSpec("MobileNet", "mobilenet", (224, 224), preprocessing="tf"),
-        BackboneSpec(
-            "MobileNetV2", "mobilenet_v2", (224, 224), preprocessing="tf"
-        ),
-        BackboneSpec("MobileNetV3Small", "mobilenet_v3", (224, 224)),
-        BackboneSpec("MobileNetV3Large", "mobilenet_v3", (224, 224)),
-        BackboneSpec(
-            "InceptionV3",
-            "inception_v3",
-            (299, 299),
-            min_input_size=(75, 75),
+        *_family(
+            "resnet_v2",
+            ["ResNet50V2", "ResNet101V2", "ResNet152V2"],
             preprocessing="tf",
         ),
-        BackboneSpec(
-            "InceptionResNetV2",
+        *_family("mobilenet", ["MobileNet"], preprocessing="tf"),
+        *_family("mobilenet_v2", ["MobileNetV2"], preprocessing="tf"),
+        *_family("mobilenet_v3", ["MobileNetV3Small", "MobileNetV3Large"]),
+        *_family("inception_v3", ["InceptionV3"], (299, 299), **inception),
+        *_family(
             "inception_resnet_v2",
+            ["InceptionResNetV2"],
             (299, 299),
-            min_input_size=(75, 75),
-            preprocessing="tf",
+            **inception,
         ),
-        BackboneSpec(
-            "Xception",
+        *_family(
             "xception",
+            ["Xception"],
             (299, 299),
             min_input_size=(71, 71),
             preprocessing="tf",
         ),
-        BackboneSpec("NASNetMobile", "nasnet", (224, 224), preprocessing="tf"),
-        BackboneSpec(
-            "DenseNet121", "densenet", (224, 224), preprocessing="torch"
-        ),
-        BackboneSpec(
-            "DenseNet169", "densenet", (224, 224), preprocessing="torch"
-        ),
-        BackboneSpec(
-            "DenseNet201", "densenet", (224, 224), preprocessing="torch"
+        *_family("nasnet", ["NASNetMobile"], preprocessing="tf"),
+        *_family(
+            "densenet",
+            ["DenseNet121", "DenseNet169", "DenseNet201"],
+            preprocessing="torch",
         ),
     ]
     efficientnet_sizes = (224, 240, 260, 300, 380, 456, 528, 600)
@@ -120,10 +112,10 @@ def _specs():
         BackboneSpec(f"EfficientNetV2{v}", "efficientnet_v2", (size, size))
         for v, size in efficientnet_v2_sizes.items()
     ]
-    entries += [
-        BackboneSpec(f"ConvNeXt{v}", "convnext", (224, 224))
-        for v in ("Tiny", "Small", "Base", "Large", "XLarge")
-    ]
+    entries += _family(
+        "convnext",
+        [f"ConvNeXt{v}" for v in ("Tiny", "Small", "Base", "Large", "XLarge")],
+    )
     return {spec.name: spec for spec in entries}
 
 

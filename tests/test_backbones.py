@@ -1,10 +1,62 @@
+"""keras_cifar_blocks/backbones.py: the specs, the table, the names."""
+
+import dataclasses
+import importlib
+
+import keras
 import pytest
 
 from keras_cifar_blocks import backbones
 from keras_cifar_blocks.backbones import BACKBONES
+from keras_cifar_blocks.backbones import PREPROCESSING_MODES
+from keras_cifar_blocks.backbones import BackboneSpec
 from keras_cifar_blocks.backbones import backbone_names
 from keras_cifar_blocks.backbones import canonical_name
 from keras_cifar_blocks.backbones import get_backbone_spec
+
+# --------------------------------------------------------------------------
+# BackboneSpec and the table of backbones.
+# --------------------------------------------------------------------------
+
+
+def test_a_spec_is_frozen_and_defaults_to_no_preprocessing():
+    spec = BackboneSpec("Custom", "custom", (64, 64))
+    assert spec.min_input_size == (32, 32)
+    assert spec.interpolation == "bilinear"
+    assert spec.preprocessing == "none"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        spec.name = "Other"
+
+
+def test_build_calls_the_keras_applications_constructor(monkeypatch):
+    calls = []
+
+    def fake_constructor(**kwargs):
+        calls.append(kwargs)
+        return "model"
+
+    monkeypatch.setattr(keras.applications, "VGG16", fake_constructor)
+    spec = BACKBONES["VGG16"]
+    assert spec.build(weights=None, include_top=False) == "model"
+    assert calls == [{"weights": None, "include_top": False}]
+
+
+@pytest.mark.parametrize("name", sorted(BACKBONES))
+def test_every_entry_is_a_keras_application(name):
+    spec = BACKBONES[name]
+    assert spec.name == name
+    assert callable(getattr(keras.applications, name))
+    module = importlib.import_module(f"keras.applications.{spec.module}")
+    assert callable(module.preprocess_input)
+    assert spec.preprocessing in PREPROCESSING_MODES
+    assert spec.interpolation == "bilinear"
+    assert spec.min_input_size[0] <= spec.input_size[0]
+    assert spec.min_input_size[1] <= spec.input_size[1]
+
+
+# --------------------------------------------------------------------------
+# Names: canonical_name, get_backbone_spec, backbone_names.
+# --------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
