@@ -32,7 +32,6 @@ Run (`make bench-deps` installs tf-keras for ImageDataGenerator):
 Writes `benchmarks/results/augmentation_throughput[_quick].{json,png}`.
 """
 
-import argparse
 import json
 import statistics
 import sys
@@ -232,35 +231,38 @@ def _plot(rows, ratios):
     return figure
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--quick", action="store_true", help="one preset, fewer images"
+def main(argv=None) -> dict:
+    from benchmarks.common import benchmark_main
+
+    return benchmark_main(
+        argv,
+        __name__,
+        lambda methods, settings: measure(json.loads(methods), settings),
+        _run_and_report,
     )
-    parser.add_argument("--child", nargs="+", metavar="METHOD")
-    parser.add_argument("--settings", default=None, help="JSON overrides")
-    args = parser.parse_args(argv)
-    settings = dict(SETTINGS)
-    if args.quick:
-        settings.update(QUICK)
-    if args.settings:
-        settings.update(json.loads(args.settings))
-    if args.child:
-        print(json.dumps(measure(args.child, settings)))
-        return 0
 
+
+def _run_and_report(args, settings) -> dict:
+    """The parent process: the TensorFlow child times every method."""
     from benchmarks.common import run_in_subprocess
-    from benchmarks.common import save_results
+    from benchmarks.common import save_and_report
 
-    child = ["--settings", json.dumps(settings), "--child"]
+    def child(methods: list[str]) -> list[str]:
+        return [
+            "--settings",
+            json.dumps(settings),
+            "--child",
+            json.dumps(methods),
+        ]
+
     print("TensorFlow backend: all methods, interleaved ...", flush=True)
     rows = run_in_subprocess(
-        "benchmarks.augmentation_throughput", [*child, *METHODS], "tensorflow"
+        "benchmarks.augmentation_throughput", child(list(METHODS)), "tensorflow"
     )
     for backend in settings["other_backends"]:
         print(f"{backend} backend: ours ...", flush=True)
         rows += run_in_subprocess(
-            "benchmarks.augmentation_throughput", [*child, "ours"], backend
+            "benchmarks.augmentation_throughput", child(["ours"]), backend
         )
     for row in rows:
         print(
@@ -279,8 +281,9 @@ def main(argv=None) -> int:
             f"ours / KerasCV = {ratios[preset]['ours_vs_keras_cv']:.2f}x, "
             f"ours / chain = {ratios[preset]['ours_vs_ours_chain']:.2f}x"
         )
-    json_path, png_path = save_results(
-        "augmentation_throughput" + ("_quick" if args.quick else ""),
+    save_and_report(
+        "augmentation_throughput",
+        args.quick,
         {
             "settings": settings,
             "notes": (
@@ -295,9 +298,9 @@ def main(argv=None) -> int:
         },
         _plot(rows, ratios),
     )
-    print(f"Wrote {json_path} and {png_path}")
-    return 0
+    return {}
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()
+    sys.exit(0)

@@ -303,14 +303,16 @@ def report(rows: list[dict]) -> list[str]:
 
 
 def main(argv=None) -> dict:
-    from benchmarks.common import parse_args
-    from benchmarks.common import run_backends
-    from benchmarks.common import save_results
+    from benchmarks.common import benchmark_main
 
-    args, settings = parse_args(argv, __doc__, SETTINGS, QUICK)
-    if args.child:
-        print(json.dumps(measure(args.child, settings)))
-        return {}
+    return benchmark_main(argv, __name__, measure, _run_and_report)
+
+
+def _run_and_report(args, settings) -> dict:
+    """The parent process: one child per backend, then report and save."""
+    from benchmarks.common import run_backends
+    from benchmarks.common import save_and_report
+
     with tempfile.TemporaryDirectory() as folder:
         settings["weights_dir"] = folder
         run_backends(MODULE, settings, [("tensorflow", "init")])
@@ -342,8 +344,9 @@ def main(argv=None) -> dict:
     for key, speedup in summary["mixed_bfloat16_speedup"].items():
         lines.append(f"mixed_bfloat16 / float32 speed, {key}: {speedup:.2f}x")
     print("\n".join(lines))
-    json_path, png_path = save_results(
-        "backends" + ("_quick" if args.quick else ""),
+    save_and_report(
+        "backends",
+        args.quick,
         {
             "settings": settings,
             "notes": (
@@ -360,7 +363,6 @@ def main(argv=None) -> dict:
         },
         plot(rows),
     )
-    print(f"Wrote {json_path} and {png_path}")
     return {"summary": summary, "lines": lines}
 
 

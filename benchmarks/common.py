@@ -214,6 +214,44 @@ def parse_args(
     return args, settings
 
 
+def benchmark_main(
+    argv,
+    script: str,
+    child: Callable[[str, dict], object],
+    parent: Callable[[argparse.Namespace, dict], dict],
+    add_arguments: Callable[[argparse.ArgumentParser], None] | None = None,
+) -> dict:
+    """The `main()` every benchmark shares: parse, then child or parent.
+
+    `script` names the benchmark's module (`"benchmarks.mish"`), whose
+    `__doc__`, `SETTINGS` and `QUICK` make the command line (see
+    `parse_args`; `add_arguments` adds the script's own flags). In the
+    per-backend subprocess (`--child ARG`) it prints `child(ARG,
+    settings)` as JSON on stdout, where `run_in_subprocess` reads it, and
+    returns `{}`; otherwise it returns `parent(args, settings)`, which
+    runs the children, reports and saves the results.
+    """
+    module = sys.modules[script]
+    args, settings = parse_args(
+        argv, module.__doc__, module.SETTINGS, module.QUICK, add_arguments
+    )
+    if args.child:
+        print(json.dumps(child(args.child, settings)))
+        return {}
+    return parent(args, settings)
+
+
+def save_and_report(
+    name: str, quick: bool, results: dict, figure
+) -> tuple[Path, Path]:
+    """`save_results` under `name` (`name_quick` for `--quick` runs)."""
+    json_path, png_path = save_results(
+        name + ("_quick" if quick else ""), results, figure
+    )
+    print(f"Wrote {json_path} and {png_path}")
+    return json_path, png_path
+
+
 def run_backends(
     module: str,
     settings: dict,

@@ -394,18 +394,27 @@ def plot(children: list[dict]):
 
 
 def main(argv=None) -> dict:
-    from benchmarks.common import parse_args
-    from benchmarks.common import run_in_subprocess
-    from benchmarks.common import save_results
+    from benchmarks.common import benchmark_main
 
-    args, settings = parse_args(argv, __doc__, SETTINGS, QUICK, _add_arguments)
+    return benchmark_main(
+        argv,
+        __name__,
+        lambda backend, settings: measure(settings),
+        _run_and_report,
+        _add_arguments,
+    )
+
+
+def _run_and_report(args, settings) -> dict:
+    """The parent process: one child per backend, then report and save."""
+    from benchmarks.common import run_in_subprocess
+    from benchmarks.common import save_and_report
+
+    # The children get these through --settings.
     if args.backend:
         settings["backends"] = list(dict.fromkeys(args.backend))
     if args.allow_cpu:
         settings["allow_cpu"] = True
-    if args.child:
-        print(json.dumps(measure(settings)))
-        return {}
     children, failed_backends = [], {}
     for backend in settings["backends"]:
         print(f"  {backend} ...", flush=True)
@@ -435,8 +444,9 @@ def main(argv=None) -> dict:
     print("\n".join(lines))
     rows = [row for child in children for row in child["rows"]]
     name = "gpu_check" + ("" if gpu else "_cpu")
-    json_path, png_path = save_results(
-        name + ("_quick" if args.quick else ""),
+    json_path, _ = save_and_report(
+        name,
+        args.quick,
         {
             "settings": settings,
             "device_kind": "gpu" if gpu else "cpu",
@@ -469,7 +479,6 @@ def main(argv=None) -> dict:
         },
         plot(children),
     )
-    print(f"Wrote {json_path} and {png_path}")
     return {"gpu": gpu, "lines": lines, "json": str(json_path)}
 
 

@@ -22,7 +22,6 @@ Run:
 Writes `benchmarks/results/machine_limit[_quick].{json,png}`.
 """
 
-import json
 import sys
 import time
 
@@ -200,14 +199,16 @@ def plot(rows: list[dict], numpy_peak: dict, peak: float):
 
 
 def main(argv=None) -> dict:
-    from benchmarks.common import parse_args
-    from benchmarks.common import run_backends
-    from benchmarks.common import save_results
+    from benchmarks.common import benchmark_main
 
-    args, settings = parse_args(argv, __doc__, SETTINGS, QUICK)
-    if args.child:
-        print(json.dumps(measure(args.child, settings)))
-        return {}
+    return benchmark_main(argv, __name__, measure, _run_and_report)
+
+
+def _run_and_report(args, settings) -> dict:
+    """The parent process: one child per backend, then report and save."""
+    from benchmarks.common import run_backends
+    from benchmarks.common import save_and_report
+
     start = time.perf_counter()
     numpy_peak = numpy_matmul(settings)
     print(
@@ -236,8 +237,9 @@ def main(argv=None) -> dict:
         f"(target {settings['target']})"
     )
     print("\n".join(lines))
-    json_path, png_path = save_results(
-        "machine_limit" + ("_quick" if args.quick else ""),
+    save_and_report(
+        "machine_limit",
+        args.quick,
         {
             "settings": settings,
             "notes": (
@@ -251,7 +253,6 @@ def main(argv=None) -> dict:
         },
         plot(rows, numpy_peak, peak),
     )
-    print(f"Wrote {json_path} and {png_path}")
     return {"lines": lines}
 
 

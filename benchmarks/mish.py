@@ -29,7 +29,6 @@ Run:
 Writes `benchmarks/results/mish[_quick].{json,png}`.
 """
 
-import json
 import sys
 
 SETTINGS = {
@@ -220,14 +219,16 @@ def plot(rows: list[dict]):
 
 
 def main(argv=None) -> dict:
-    from benchmarks.common import parse_args
-    from benchmarks.common import run_backends
-    from benchmarks.common import save_results
+    from benchmarks.common import benchmark_main
 
-    args, settings = parse_args(argv, __doc__, SETTINGS, QUICK)
-    if args.child:
-        print(json.dumps(measure(args.child, settings)))
-        return {}
+    return benchmark_main(argv, __name__, measure, _run_and_report)
+
+
+def _run_and_report(args, settings) -> dict:
+    """The parent process: one child per backend, then report and save."""
+    from benchmarks.common import run_backends
+    from benchmarks.common import save_and_report
+
     backends = settings["backends"]
     rows = run_backends(MODULE, settings, [(b, "time") for b in backends])
     memory = run_backends(
@@ -249,8 +250,9 @@ def main(argv=None) -> dict:
             f"peak MiB: {growth}"
         )
     print("\n".join(lines))
-    json_path, png_path = save_results(
-        "mish" + ("_quick" if args.quick else ""),
+    save_and_report(
+        "mish",
+        args.quick,
         {
             "settings": settings,
             "notes": (
@@ -263,7 +265,6 @@ def main(argv=None) -> dict:
         },
         plot(rows),
     )
-    print(f"Wrote {json_path} and {png_path}")
     return {"lines": lines}
 
 

@@ -181,14 +181,16 @@ def plot(rows: list[dict], run: str):
 
 
 def main(argv=None) -> dict:
-    from benchmarks.common import parse_args
-    from benchmarks.common import run_backends
-    from benchmarks.common import save_results
+    from benchmarks.common import benchmark_main
 
-    args, settings = parse_args(argv, __doc__, SETTINGS, QUICK)
-    if args.child:
-        print(json.dumps(measure(args.child, settings)))
-        return {}
+    return benchmark_main(argv, __name__, measure, _run_and_report)
+
+
+def _run_and_report(args, settings) -> dict:
+    """The parent process: one child per backend, then report and save."""
+    from benchmarks.common import run_backends
+    from benchmarks.common import save_and_report
+
     backend, jit = fastest_run(settings)
     run = backend if jit == "auto" else f"{backend}+jit_compile"
     rows = run_backends(MODULE, settings, [(backend, json.dumps(jit))])
@@ -206,8 +208,9 @@ def main(argv=None) -> dict:
             f"{row['compile_seconds']:.1f} s"
         )
     print("\n".join(lines))
-    json_path, png_path = save_results(
-        "scaling" + ("_quick" if args.quick else ""),
+    save_and_report(
+        "scaling",
+        args.quick,
         {
             "settings": settings,
             "run": run,
@@ -219,7 +222,6 @@ def main(argv=None) -> dict:
         },
         plot(rows, run),
     )
-    print(f"Wrote {json_path} and {png_path}")
     return {"lines": lines}
 
 

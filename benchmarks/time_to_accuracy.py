@@ -96,15 +96,91 @@ def _data(settings: dict):
 
 
 def _run_recipe(name: str, epochs):
-    """The registry recipe as this benchmark trains it."""
     import dataclasses
 
     from keras_cifar_blocks.architectures import recipe
 
-    r = recipe(name)
+    run_recipe = recipe(name)
     return dataclasses.replace(
-        r, epochs=epochs or r.epochs, early_stopping=None
+        run_recipe,
+        epochs=epochs or run_recipe.epochs,
+        early_stopping=None,
     )
+
+
+def _training(run_recipe, name: str, seed: int, x_train, y_train):
+    """The compiled model, its training dataset and input normalization."""
+    from keras_cifar_blocks.architectures import build
+    from keras_cifar_blocks.augmentation import augmentation_preset
+    from keras_cifar_blocks.training.data import recipe_loss
+    from keras_cifar_blocks.training.data import training_dataset
+    from keras_cifar_blocks.training.normalization import InputNormalization
+
+    normalization = InputNormalization.fit(
+        run_recipe.input_normalization, x_train
+    )
+    pipeline = (
+        augmentation_preset(run_recipe.augmentation, seed=seed)
+        if run_recipe.augmentation
+        else None
+    )
+    one_hot, loss = recipe_loss(run_recipe, pipeline)
+    train_ds = training_dataset(
+        x_train,
+        y_train,
+        num_classes=10,
+        batch_size=run_recipe.batch_size,
+        shuffle=True,
+        seed=seed,
+        normalization=normalization,
+        augmentation=pipeline,
+        one_hot=one_hot,
+    )
+    steps_per_epoch = run_recipe.steps_per_epoch(len(y_train))
+    model = build(name)
+    model.compile(
+        optimizer=run_recipe.make_optimizer(steps_per_epoch), loss=loss
+    )
+    return model, train_ds, normalization
+
+
+def _clock(label: str, evaluate, budget: float, curve: list):
+    """A callback that times training per epoch and appends to `curve`.
+
+    `evaluate(model)` gives the test accuracy, off the clock; training
+    stops after the epoch that reaches `budget` seconds.
+    """
+    import keras
+
+    class Clock(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            self.trained = 0.0
+            self.start = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.trained += time.perf_counter() - self.start
+            accuracy = evaluate(self.model)
+            rate = self.model.optimizer.learning_rate
+            curve.append(
+                {
+                    "epoch": epoch + 1,
+                    "train_seconds": round(self.trained, 2),
+                    "test_accuracy": accuracy,
+                    "train_loss": float(logs["loss"]),
+                    "learning_rate": float(keras.ops.convert_to_numpy(rate)),
+                }
+            )
+            print(
+                f"{label} epoch {epoch + 1}: "
+                f"{self.trained:7.1f} s, test accuracy {accuracy:.4f}",
+                file=sys.stderr,
+                flush=True,
+            )
+            if self.trained >= budget:
+                self.model.stop_training = True
+            self.start = time.perf_counter()
+
+    return Clock()
 
 
 def run(name: str, seed: int, settings: dict, epochs=None) -> dict:
@@ -124,95 +200,45 @@ def run(name: str, seed: int, settings: dict, epochs=None) -> dict:
     import keras
     import numpy as np
 
-    from keras_cifar_blocks.architectures import build
-    from keras_cifar_blocks.augmentation import augmentation_preset
-    from keras_cifar_blocks.training.data import recipe_loss
-    from keras_cifar_blocks.training.data import training_dataset
-    from keras_cifar_blocks.training.normalization import InputNormalization
     from keras_cifar_blocks.training.test_time_augmentation import predict
 
     keras.mixed_precision.set_global_policy(settings["precision"])
     keras.utils.set_random_seed(seed)
     x_train, y_train, x_test, y_test = _data(settings)
-    r = _run_recipe(name, epochs)
-    normalization = InputNormalization.fit(r.input_normalization, x_train)
-    pipeline = (
-        augmentation_preset(r.augmentation, seed=seed)
-        if r.augmentation
-        else None
+    run_recipe = _run_recipe(name, epochs)
+    model, train_ds, normalization = _training(
+        run_recipe, name, seed, x_train, y_train
     )
-    one_hot, loss = recipe_loss(r, pipeline)
-    train_ds = training_dataset(
-        x_train,
-        y_train,
-        num_classes=10,
-        batch_size=r.batch_size,
-        shuffle=True,
-        seed=seed,
-        normalization=normalization,
-        augmentation=pipeline,
-        one_hot=one_hot,
-    )
-    steps_per_epoch = r.steps_per_epoch(len(y_train))
-    model = build(name)
-    model.compile(optimizer=r.make_optimizer(steps_per_epoch), loss=loss)
     x_test_input = normalization.apply(x_test)
-    budget = 60 * settings["budget_minutes"]
+
+    def test_accuracy(trained_model) -> float:
+        probabilities = predict(
+            trained_model,
+            x_test_input,
+            test_time_augmentation=run_recipe.test_time_augmentation,
+            batch_size=settings["eval_batch_size"],
+        )
+        return float(np.mean(probabilities.argmax(axis=1) == y_test))
+
     curve = []
-
-    class _Clock(keras.callbacks.Callback):
-        """Training time per epoch; the test set, off the clock."""
-
-        def on_train_begin(self, logs=None):
-            self.trained = 0.0
-            self.start = time.perf_counter()
-
-        def on_epoch_end(self, epoch, logs=None):
-            self.trained += time.perf_counter() - self.start
-            probabilities = predict(
-                self.model,
-                x_test_input,
-                test_time_augmentation=r.test_time_augmentation,
-                batch_size=settings["eval_batch_size"],
-            )
-            accuracy = float(np.mean(probabilities.argmax(axis=1) == y_test))
-            rate = self.model.optimizer.learning_rate
-            curve.append(
-                {
-                    "epoch": epoch + 1,
-                    "train_seconds": round(self.trained, 2),
-                    "test_accuracy": accuracy,
-                    "train_loss": float(logs["loss"]),
-                    "learning_rate": float(keras.ops.convert_to_numpy(rate)),
-                }
-            )
-            print(
-                f"{name} seed {seed} epoch {epoch + 1}: "
-                f"{self.trained:7.1f} s, test accuracy {accuracy:.4f}",
-                file=sys.stderr,
-                flush=True,
-            )
-            if self.trained >= budget:
-                self.model.stop_training = True
-            self.start = time.perf_counter()
-
-    model.fit(
-        train_ds,
-        epochs=r.epochs,
-        callbacks=[_Clock()],
-        verbose=0,
+    clock = _clock(
+        f"{name} seed {seed}",
+        test_accuracy,
+        budget=60 * settings["budget_minutes"],
+        curve=curve,
     )
+    model.fit(train_ds, epochs=run_recipe.epochs, callbacks=[clock], verbose=0)
     return {
         "name": name,
         "seed": seed,
         "backend": keras.backend.backend(),
         "precision": settings["precision"],
-        "epochs_planned": r.epochs,
-        "batch_size": r.batch_size,
+        "epochs_planned": run_recipe.epochs,
+        "batch_size": run_recipe.batch_size,
         "parameters": int(model.count_params()),
         "train_images": int(len(y_train)),
         "test_images": int(len(y_test)),
-        "test_time_augmentation": r.test_time_augmentation,
+        "test_time_augmentation": run_recipe.test_time_augmentation,
         "curve": curve,
     }
 
@@ -422,18 +448,19 @@ def _write_atomically(path, data: dict):
 
 
 def main(argv=None) -> dict:
-    from benchmarks.common import parse_args
+    from benchmarks.common import benchmark_main
 
-    args, settings = parse_args(argv, __doc__, SETTINGS, QUICK)
-    if args.child:
-        job = json.loads(args.child)
-        print(
-            json.dumps(
-                run(job["name"], job["seed"], settings, job.get("epochs"))
-            )
-        )
-        return {}
+    return benchmark_main(argv, __name__, _run_job, _run_and_report)
 
+
+def _run_job(job: str, settings: dict) -> dict:
+    """The child: one run, given as the JSON of its name, seed, epochs."""
+    job = json.loads(job)
+    return run(job["name"], job["seed"], settings, job.get("epochs"))
+
+
+def _run_and_report(args, settings) -> dict:
+    """The parent process: one child per run (resumable), then the summary."""
     from benchmarks.common import RESULTS_DIR
     from benchmarks.common import run_in_subprocess
     from benchmarks.common import save_results

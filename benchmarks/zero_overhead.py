@@ -21,7 +21,6 @@ Run:
 Writes `benchmarks/results/zero_overhead[_quick].{json,png}`.
 """
 
-import json
 import sys
 
 SETTINGS = {
@@ -327,14 +326,16 @@ def plot(rows: list[dict], target: float):
 
 
 def main(argv=None) -> dict:
-    from benchmarks.common import parse_args
-    from benchmarks.common import run_backends
-    from benchmarks.common import save_results
+    from benchmarks.common import benchmark_main
 
-    args, settings = parse_args(argv, __doc__, SETTINGS, QUICK)
-    if args.child:
-        print(json.dumps(measure(args.child, settings)))
-        return {}
+    return benchmark_main(argv, __name__, measure, _run_and_report)
+
+
+def _run_and_report(args, settings) -> dict:
+    """The parent process: one child per backend, then report and save."""
+    from benchmarks.common import run_backends
+    from benchmarks.common import save_and_report
+
     rows = run_backends(
         MODULE, settings, [(b, "measure") for b in settings["backends"]]
     )
@@ -347,8 +348,9 @@ def main(argv=None) -> dict:
         for row in rows
     ]
     print("\n".join(lines))
-    json_path, png_path = save_results(
-        "zero_overhead" + ("_quick" if args.quick else ""),
+    save_and_report(
+        "zero_overhead",
+        args.quick,
         {
             "settings": settings,
             "notes": (
@@ -359,7 +361,6 @@ def main(argv=None) -> dict:
         },
         plot(rows, target),
     )
-    print(f"Wrote {json_path} and {png_path}")
     return {"lines": lines}
 
 
