@@ -66,7 +66,7 @@ def render_table() -> str:
 
 def _seed(source) -> str:
     """The seed report's file name, or what a recipe comes from instead."""
-    return f"`{source.seed}`" if source.seed else "this package"
+    return f"`{source.report}`" if source.report else "this package"
 
 
 def _recipe_line(recipe) -> str:

@@ -1,7 +1,8 @@
 """`fast_cifar`: a short-schedule CIFAR-10 network in the style of airbench.
 
 Not from a seed report: this package's recipe for reaching a target test
-accuracy in the least wall time, built from `ConvBNPoolDropout` stages.
+accuracy in the least wall time, built from `ConvBNPoolDropout` stages
+(`FastCifarConfig`; the registry entry is in `fast_cifar_presets`).
 The network follows airbench94 (Jordan 2024): a small stem, three groups
 of two convolutions with max-pooling after the first, global max-pooling
 and a bias-free linear classifier whose logits are scaled down. The
@@ -13,33 +14,66 @@ a few thousand steps, and test-time flip averaging.
 architectures on the same machine and wall-time budget.
 """
 
+import dataclasses
+
 import keras
 
-from keras_cifar_blocks.architectures.recipes import Accuracy
-from keras_cifar_blocks.architectures.recipes import Protocol
-from keras_cifar_blocks.architectures.recipes import Recipe
-from keras_cifar_blocks.architectures.recipes import Source
-from keras_cifar_blocks.architectures.recipes import WarmupCosineDecayByEpoch
-from keras_cifar_blocks.architectures.registry import Architecture
 from keras_cifar_blocks.layers import ConvBNPoolDropout
-from keras_cifar_blocks.utils import validation as check
+from keras_cifar_blocks.utils import validation
 
-CITATION = (
-    "Jordan (2024), '94% on CIFAR-10 in 3.29 Seconds on a Single GPU' "
-    "(airbench), arXiv:2404.00498"
-)
+
+@dataclasses.dataclass(frozen=True)
+class FastCifarConfig:
+    """The `fast_cifar` network as data.
+
+    Attributes:
+        widths: ints, the filters of each group. Defaults to
+            `(64, 256, 256)`.
+        stem_width: int, the filters of the 2x2 stem. Defaults to `24`.
+        activation: after every BatchNorm. Defaults to `"relu"`.
+        batch_norm_momentum: float in [0, 1). Defaults to `0.9`.
+        logit_scale: float > 0, the factor on the logits. Defaults to
+            `1 / 9`.
+
+    Example:
+
+    >>> from keras_cifar_blocks.architectures.fast_cifar import (
+    ...     FastCifarConfig, fast_cifar)
+    >>> model = fast_cifar(FastCifarConfig(widths=(16, 32)), num_classes=10)
+    >>> [layer.name for layer in model.layers][:3]
+    ['stem', 'group_1_a', 'group_1_b']
+    >>> FastCifarConfig(widths=())
+    Traceback (most recent call last):
+    ...
+    ValueError: Invalid value for argument `widths`. Expected at least ...
+    """
+
+    widths: tuple[int, ...] = (64, 256, 256)
+    stem_width: int = 24
+    activation: str = "relu"
+    batch_norm_momentum: float = 0.9
+    logit_scale: float = 1 / 9
+
+    def __post_init__(self):
+        object.__setattr__(self, "widths", tuple(self.widths))
+        if not self.widths:
+            raise ValueError(
+                "Invalid value for argument `widths`. Expected at least one "
+                f"group width. Received widths={self.widths!r}"
+            )
+        for width in self.widths:
+            validation.positive_int("widths", width)
+        validation.positive_int("stem_width", self.stem_width)
+        validation.rate("batch_norm_momentum", self.batch_norm_momentum)
+        validation.positive_float("logit_scale", self.logit_scale)
 
 
 def fast_cifar(
+    config,
     num_classes,
     input_shape=(32, 32, 3),
     *,
     name="fast_cifar",
-    widths=(64, 256, 256),
-    stem_width=24,
-    activation="relu",
-    batch_norm_momentum=0.9,
-    logit_scale=1 / 9,
     classifier_activation="softmax",
 ):
     """Stem, `len(widths)` x (conv-pool, conv), global max-pool, linear.
@@ -51,29 +85,30 @@ def fast_cifar(
     convolution at the pooled resolution, which costs a quarter of the
     first. The classifier's logits are multiplied by `logit_scale`, which
     keeps the early softmax soft under a large learning rate.
+
+    Args:
+        config: a `FastCifarConfig`.
+        num_classes: int, number of output classes.
+        input_shape: shape of one input image. Defaults to `(32, 32, 3)`.
+        name: the model's name. Defaults to `"fast_cifar"`.
+        classifier_activation: activation of the output layer; `None`
+            gives logits. Defaults to `"softmax"`.
+
+    Returns:
+        An uncompiled `keras.Sequential`.
     """
-    widths = tuple(widths)
-    if not widths:
-        raise ValueError(
-            "Invalid value for argument `widths`. Expected at least one "
-            f"group width. Received widths={widths!r}"
-        )
-    for width in widths:
-        check.positive_int("widths", width)
-    check.positive_int("stem_width", stem_width)
-    check.rate("batch_norm_momentum", batch_norm_momentum)
-    check.positive_float("logit_scale", logit_scale)
+    validation.instance_of("config", config, FastCifarConfig)
     options = {
         "order": "conv-bn-act",
-        "activation": activation,
+        "activation": config.activation,
         "use_bias": False,
-        "momentum": batch_norm_momentum,
+        "momentum": config.batch_norm_momentum,
         "kernel_initializer": "he_normal",
     }
     layers = [
         keras.Input(input_shape, name="images"),
         ConvBNPoolDropout(
-            stem_width,
+            config.stem_width,
             kernel_size=2,
             padding="valid",
             pool=None,
@@ -81,12 +116,14 @@ def fast_cifar(
             **options,
         ),
     ]
-    for i, width in enumerate(widths, start=1):
+    for index, width in enumerate(config.widths, start=1):
         layers += [
             ConvBNPoolDropout(
-                width, pool="max", name=f"group_{i}_a", **options
+                width, pool="max", name=f"group_{index}_a", **options
             ),
-            ConvBNPoolDropout(width, pool=None, name=f"group_{i}_b", **options),
+            ConvBNPoolDropout(
+                width, pool=None, name=f"group_{index}_b", **options
+            ),
         ]
     layers += [
         keras.layers.GlobalMaxPooling2D(name="pool"),
@@ -94,90 +131,10 @@ def fast_cifar(
         # In float32 under a mixed precision policy, as Keras advises for
         # the outputs: the softmax and the loss need the precision.
         keras.layers.Rescaling(
-            logit_scale, name="logit_scale", dtype="float32"
+            config.logit_scale, name="logit_scale", dtype="float32"
         ),
         keras.layers.Activation(
             classifier_activation, name="predictions", dtype="float32"
         ),
     ]
     return keras.Sequential(layers, name=name)
-
-
-NOTES = (
-    "Not from a seed report: the documented accuracy is airbench94's "
-    "(its own PyTorch network and tricks, on an A100); what this recipe "
-    "reaches on a CPU is measured by benchmarks/time_to_accuracy.py and "
-    "committed in benchmarks/results/time_to_accuracy.json.",
-    "Widths 64, 256, 256 and the 2x2 stem of 24 filters as airbench94; "
-    "its patch-whitening initialization, Lookahead, scaled BatchNorm "
-    "biases and alternating flips are left out (plain Keras layers and "
-    "optimizers only).",
-    "ReLU rather than airbench's GELU: cheaper on a CPU.",
-    "BatchNorm momentum 0.9 (Keras convention): about 2,300 steps in all, "
-    "so the moving statistics must follow the weights quickly.",
-    "Nesterov SGD, momentum 0.9, decoupled weight decay 5e-4, batch 256, "
-    "peak learning rate 0.4 after a one-epoch linear warm-up from 0.04, "
-    "cosine decay to zero over the run: the usual short-schedule recipe "
-    "of ResNet-9 / airbench, in Keras' mean-loss units. Batch 256 and "
-    "rate 0.4 beat batch 512 and rate 0.2 by 5 points after 4 epochs on "
-    "this CPU (85.9% vs 80.6%), and batch 256 is no slower per image.",
-    "Label smoothing 0.2 and test-time flip averaging, as airbench.",
-    "Augmentation: the 'cifar_standard' preset (pad 4, random crop, "
-    "horizontal flip); inputs standardized per channel.",
-)
-
-PROTOCOL = Protocol(
-    validation="none",
-    reported="final",
-    note=(
-        "As airbench94: train on all 50,000 training images, no "
-        "validation, and report the test accuracy after the last epoch."
-    ),
-)
-
-ARCHITECTURES = (
-    Architecture(
-        name="fast_cifar",
-        builder=fast_cifar,
-        description=(
-            "airbench-style: 2x2 stem, 3 x (conv, max-pool, conv) of "
-            "64/256/256 filters, global max-pool, scaled linear logits; a "
-            "short Nesterov-SGD recipe with label smoothing and flip TTA."
-        ),
-        parameters=1_975_168,
-        trainable_parameters=1_972_816,
-        recipe=Recipe(
-            name="fast_cifar",
-            dataset="cifar10",
-            optimizer="sgd",
-            learning_rate=0.4,
-            optimizer_options={
-                "momentum": 0.9,
-                "nesterov": True,
-                "weight_decay": 5e-4,
-            },
-            batch_size=256,
-            epochs=12,
-            schedule=WarmupCosineDecayByEpoch(
-                warmup_epochs=1, start_fraction=0.1, final_fraction=0.0
-            ),
-            loss="categorical_crossentropy",
-            label_smoothing=0.2,
-            input_normalization="standardize_per_channel",
-            augmentation="cifar_standard",
-            test_time_augmentation="flip",
-            accuracy=Accuracy(
-                0.94,
-                "cifar10",
-                note=(
-                    "airbench94's mean accuracy (94.01%, 3.83 s on an "
-                    "A100), the target; this recipe's CPU figures are in "
-                    "benchmarks/results/time_to_accuracy.json"
-                ),
-            ),
-            source=Source(None, ("airbench94",), CITATION),
-            notes=NOTES,
-            protocol=PROTOCOL,
-        ),
-    ),
-)

@@ -1,4 +1,4 @@
-"""Training recipes: how each seed report trained its model, as data.
+"""Training recipes: how each report trained its model, as data.
 
 A `Recipe` records what a report documents (optimizer, learning rate and
 its schedule, batch size, epochs, early stopping, augmentation preset,
@@ -15,19 +15,17 @@ loop applies to the data; no model of the registry contains it.
 import dataclasses
 import inspect
 import math
+import warnings
 
 import keras
 
-from keras_cifar_blocks.utils import validation as check
+from keras_cifar_blocks.utils import validation
 
 # Number of classes of each dataset a recipe can be documented on.
 DATASETS = {"cifar10": 10, "cifar100": 100}
 
-OPTIMIZERS = {
-    "adam": keras.optimizers.Adam,
-    "sgd": keras.optimizers.SGD,
-    "rmsprop": keras.optimizers.RMSprop,
-}
+# The optimizers a recipe may name, as `keras.optimizers.get` spells them.
+OPTIMIZERS = ("adam", "sgd", "rmsprop")
 
 LOSSES = ("categorical_crossentropy", "sparse_categorical_crossentropy")
 
@@ -92,7 +90,7 @@ class Accuracy:
         dataset: `"cifar10"` or `"cifar100"`.
         split: `"test"`, `"validation"` or `"unstated"` (the report does
             not say).
-        note: where the number comes from when it is not the seed report's
+        note: where the number comes from when it is not the report's
             own run, e.g. the paper it cites. Defaults to `""`.
     """
 
@@ -111,8 +109,8 @@ class Accuracy:
                 "Invalid value for argument `value`. Expected an accuracy "
                 f"in (0, 1]. Received value={self.value!r}"
             )
-        check.one_of("dataset", self.dataset, tuple(DATASETS))
-        check.one_of("split", self.split, SPLITS)
+        validation.one_of("dataset", self.dataset, tuple(DATASETS))
+        validation.one_of("split", self.split, SPLITS)
 
     def __str__(self) -> str:
         dataset = {"cifar10": "CIFAR-10", "cifar100": "CIFAR-100"}
@@ -124,25 +122,32 @@ class Accuracy:
 
 @dataclasses.dataclass(frozen=True)
 class Source:
-    """Where a recipe comes from: a seed report and its sections.
+    """Where a recipe comes from: a report and its sections.
 
     Attributes:
-        seed: file name of the seed report in `shared/seeds/`, e.g.
+        report: file name of the report in `shared/seeds/`, e.g.
             `"003_9b08b6f72382b430.txt"`, or `None` for a recipe of this
-            package that no seed report documents (`fast_cifar`): the
+            package that no report there documents (`fast_cifar`): the
             citation then says where it comes from.
         sections: headings (or table captions) of the report, as the
             report writes them, that document the model and its training.
         citation: short citation of the report.
+
+    Example:
+
+    >>> from keras_cifar_blocks.architectures import recipe
+    >>> source = recipe("li2018_model1").source
+    >>> source.report, source.sections[0]
+    ('003_9b08b6f72382b430.txt', '2-1 Model 1: Simple model')
     """
 
-    seed: str | None
+    report: str | None
     sections: tuple[str, ...]
     citation: str
 
     def __post_init__(self):
-        if self.seed is not None:
-            _check_str("seed", self.seed)
+        if self.report is not None:
+            _check_str("report", self.report)
         _set(self, "sections", _check_strings("sections", self.sections))
         if not self.sections:
             raise ValueError(
@@ -153,6 +158,17 @@ class Source:
 
     def __str__(self) -> str:
         return f"{self.citation}, {'; '.join(self.sections)}"
+
+    @property
+    def seed(self) -> str | None:
+        """Deprecated alias of `report` (the report's file name)."""
+        warnings.warn(
+            "`Source.seed` is deprecated: use `Source.report`, the file "
+            "name of the report.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self.report
 
 
 @dataclasses.dataclass(frozen=True)
@@ -173,9 +189,9 @@ class EarlyStoppingRule:
 
     def __post_init__(self):
         _check_str("monitor", self.monitor)
-        check.positive_int("patience", self.patience)
-        check.one_of("mode", self.mode, ("auto", "min", "max"))
-        check.boolean("restore_best_weights", self.restore_best_weights)
+        validation.positive_int("patience", self.patience)
+        validation.one_of("mode", self.mode, ("auto", "min", "max"))
+        validation.boolean("restore_best_weights", self.restore_best_weights)
 
     def build(self) -> keras.callbacks.EarlyStopping:
         """The `keras.callbacks.EarlyStopping` callback."""
@@ -228,15 +244,15 @@ class Protocol:
     note: str = ""
 
     def __post_init__(self):
-        check.one_of("validation", self.validation, tuple(VALIDATION_DATA))
-        check.one_of("reported", self.reported, REPORTED_EPOCHS)
+        validation.one_of("validation", self.validation, tuple(VALIDATION_DATA))
+        validation.one_of("reported", self.reported, REPORTED_EPOCHS)
         if self.validation == "none" and self.reported == "best":
             raise ValueError(
                 "Invalid value for argument `reported`. Expected 'final' "
                 "when validation='none': without validation data there is "
                 f"no best epoch. Received reported={self.reported!r}"
             )
-        check.open_fraction("validation_split", self.validation_split)
+        validation.open_fraction("validation_split", self.validation_split)
 
     def __str__(self) -> str:
         data = {
@@ -288,14 +304,14 @@ class PiecewiseConstantByEpoch:
         boundaries = tuple(self.boundaries)
         values = tuple(self.values)
         for epoch in boundaries:
-            check.positive_int("boundaries", epoch)
+            validation.positive_int("boundaries", epoch)
         if list(boundaries) != sorted(set(boundaries)):
             raise ValueError(
                 "Invalid value for argument `boundaries`. Expected strictly "
                 f"increasing epochs. Received boundaries={boundaries}"
             )
         for value in values:
-            check.positive_float("values", value)
+            validation.positive_float("values", value)
         if len(values) != len(boundaries) + 1:
             raise ValueError(
                 "Invalid value for argument `values`. Expected one more "
@@ -341,7 +357,7 @@ class InverseTimeDecayByStep:
     needs_steps_per_epoch = False
 
     def __post_init__(self):
-        check.positive_float("decay_rate", self.decay_rate)
+        validation.positive_float("decay_rate", self.decay_rate)
 
     def __str__(self) -> str:
         return f"lr / (1 + {self.decay_rate:g} * step)"
@@ -400,7 +416,7 @@ class WarmupCosineDecayByEpoch:
                 "float in (0, 1]. Received "
                 f"start_fraction={self.start_fraction!r}"
             )
-        check.rate("final_fraction", self.final_fraction)
+        validation.rate("final_fraction", self.final_fraction)
 
     def __str__(self) -> str:
         return (
@@ -411,7 +427,7 @@ class WarmupCosineDecayByEpoch:
 
     def build(self, learning_rate, steps_per_epoch, epochs):
         """The Keras schedule for a run of `epochs` epochs."""
-        check.positive_int("epochs", epochs)
+        validation.positive_int("epochs", epochs)
         total = epochs * steps_per_epoch
         warmup = min(round(self.warmup_epochs * steps_per_epoch), total - 1)
         return keras.optimizers.schedules.CosineDecay(
@@ -472,7 +488,7 @@ class Recipe:
         input_normalization: one of `INPUT_NORMALIZATIONS`: what the
             training loop does to the 0-255 images before the model.
         accuracy: the `Accuracy` the report documents.
-        source: the `Source`: seed report and sections.
+        source: the `Source`: report and sections.
         optimizer_options: other optimizer arguments, e.g.
             `{"momentum": 0.9}`; each must be an argument of the Keras
             optimizer. Defaults to none.
@@ -538,33 +554,20 @@ class Recipe:
 
     def __post_init__(self):
         _check_str("name", self.name)
-        check.one_of("dataset", self.dataset, tuple(DATASETS))
-        check.one_of("optimizer", self.optimizer, tuple(OPTIMIZERS))
-        check.positive_float("learning_rate", self.learning_rate)
-        check.positive_int("batch_size", self.batch_size)
-        check.positive_int("epochs", self.epochs)
-        check.one_of("loss", self.loss, LOSSES)
-        check.one_of(
+        validation.one_of("dataset", self.dataset, tuple(DATASETS))
+        validation.one_of("optimizer", self.optimizer, OPTIMIZERS)
+        validation.positive_float("learning_rate", self.learning_rate)
+        validation.positive_int("batch_size", self.batch_size)
+        validation.positive_int("epochs", self.epochs)
+        validation.one_of("loss", self.loss, LOSSES)
+        validation.one_of(
             "input_normalization",
             self.input_normalization,
             tuple(INPUT_NORMALIZATIONS),
         )
         _check_type("accuracy", self.accuracy, Accuracy)
         _check_type("source", self.source, Source)
-        options = self.optimizer_options
-        if isinstance(options, dict):
-            options = options.items()
-        options = tuple(sorted((str(k), v) for k, v in options))
-        allowed = inspect.signature(OPTIMIZERS[self.optimizer]).parameters
-        for key, _ in options:
-            if key not in allowed or key in ("learning_rate", "kwargs"):
-                raise ValueError(
-                    "Invalid value for argument `optimizer_options`. "
-                    f"{key!r} is not an argument of the {self.optimizer!r} "
-                    "optimizer (the learning rate has its own field). "
-                    f"Received optimizer_options={dict(options)}"
-                )
-        _set(self, "optimizer_options", options)
+        _set(self, "optimizer_options", self._checked_optimizer_options())
         if self.schedule is not None:
             _check_type(
                 "schedule",
@@ -598,9 +601,9 @@ class Recipe:
         )
         _set(self, "sweeps", _check_tuple_of("sweeps", self.sweeps, Sweep))
         _set(self, "notes", _check_strings("notes", self.notes))
-        check.rate("label_smoothing", self.label_smoothing)
+        validation.rate("label_smoothing", self.label_smoothing)
         if self.test_time_augmentation is not None:
-            check.one_of(
+            validation.one_of(
                 "test_time_augmentation",
                 self.test_time_augmentation,
                 TEST_TIME_AUGMENTATIONS,
@@ -617,6 +620,26 @@ class Recipe:
                 "validation data. Received protocol.validation='none'"
             )
 
+    def _checked_optimizer_options(self) -> tuple:
+        """`optimizer_options` as sorted `(name, value)` pairs, each an
+        argument of the optimizer `keras.optimizers.get` names."""
+        options = self.optimizer_options
+        if isinstance(options, dict):
+            options = options.items()
+        options = tuple(sorted((str(key), value) for key, value in options))
+        allowed = inspect.signature(
+            type(keras.optimizers.get(self.optimizer))
+        ).parameters
+        for key, _ in options:
+            if key not in allowed or key in ("learning_rate", "kwargs"):
+                raise ValueError(
+                    "Invalid value for argument `optimizer_options`. "
+                    f"{key!r} is not an argument of the {self.optimizer!r} "
+                    "optimizer (the learning rate has its own field). "
+                    f"Received optimizer_options={dict(options)}"
+                )
+        return options
+
     @property
     def num_classes(self) -> int:
         """The number of classes of `dataset`."""
@@ -627,7 +650,7 @@ class Recipe:
 
         Like `model.fit`, counts the last, partial batch.
         """
-        check.positive_int("num_samples", num_samples)
+        validation.positive_int("num_samples", num_samples)
         return math.ceil(num_samples / self.batch_size)
 
     def learning_rate_schedule(self, steps_per_epoch: int | None = None):
@@ -651,7 +674,7 @@ class Recipe:
                     "given epochs, so `steps_per_epoch` is required, e.g. "
                     "recipe.steps_per_epoch(50_000)."
                 )
-            check.positive_int("steps_per_epoch", steps_per_epoch)
+            validation.positive_int("steps_per_epoch", steps_per_epoch)
         return self.schedule.build(
             self.learning_rate, steps_per_epoch, self.epochs
         )
@@ -679,9 +702,16 @@ class Recipe:
         Returns:
             A `keras.optimizers.Optimizer`.
         """
-        return OPTIMIZERS[self.optimizer](
-            learning_rate=self.learning_rate_schedule(steps_per_epoch),
-            **dict(self.optimizer_options),
+        return keras.optimizers.deserialize(
+            {
+                "class_name": self.optimizer,
+                "config": {
+                    "learning_rate": self.learning_rate_schedule(
+                        steps_per_epoch
+                    ),
+                    **dict(self.optimizer_options),
+                },
+            }
         )
 
     def callbacks(self) -> list:
@@ -694,7 +724,7 @@ class Recipe:
 def _check_type(name: str, value, types) -> None:
     if not isinstance(value, types):
         expected = (
-            " or ".join(t.__name__ for t in types)
+            " or ".join(kind.__name__ for kind in types)
             if isinstance(types, tuple)
             else types.__name__
         )

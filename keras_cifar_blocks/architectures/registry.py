@@ -1,11 +1,13 @@
-"""Every architecture the seed reports document, by name.
+"""Every documented architecture, by name.
 
 `build(name)` returns the model, uncompiled, made of Keras core layers and
 this package's blocks; `recipe(name)` returns how the report trained it
-(a `Recipe`); `names()` lists them. Each model family lives in its own
-module (`li2018`, `zagoruyko2016`, `schnack2022`, `donzella`, `ntua`,
-`badzioch2024`, and this package's own `fast_cifar`), which declares its
-`ARCHITECTURES`.
+(a `Recipe`); `names()` lists them. Each entry is a config of one model
+family (`ConvStackConfig`, `WideResNetConfig`, `TransferConfig`,
+`FastCifarConfig`) and that family's builder; the entries live in the
+family's presets module (`conv_stack_presets`, `wide_resnet_presets`,
+`transfer_presets`, `fast_cifar_presets`), and the hypermodels read the
+same configs for their documented points.
 
 Example:
 
@@ -30,40 +32,33 @@ ValueError: Invalid value for argument `name`. Expected one of [...]. ...
 import dataclasses
 import functools
 import importlib
-import inspect
 from collections.abc import Callable
 
 import keras
 
 from keras_cifar_blocks.architectures.recipes import Recipe
-from keras_cifar_blocks.utils import validation as check
+from keras_cifar_blocks.utils import validation
 
-# The modules that declare `ARCHITECTURES`, in the order `names()` lists
-# them.
-FAMILIES = (
-    "li2018",
-    "zagoruyko2016",
-    "schnack2022",
-    "donzella",
-    "ntua",
-    "badzioch2024",
-    "fast_cifar",
+# The modules that declare `ARCHITECTURES`, one per model family.
+PRESETS = (
+    "conv_stack_presets",
+    "wide_resnet_presets",
+    "transfer_presets",
+    "fast_cifar_presets",
 )
-
-# Builder arguments the registry sets itself; never overrides.
-_RESERVED = ("num_classes", "input_shape", "name")
 
 
 @dataclasses.dataclass(frozen=True)
 class Architecture:
-    """One named architecture: its builder, recipe and pinned size.
+    """One named architecture: its config, builder, recipe and size.
 
     Attributes:
         name: the registry name, e.g. `"li2018_model1"`.
-        builder: `builder(num_classes, input_shape, *, name, **overrides)`
-            returning an uncompiled `keras.Model`. Its keyword-only
-            arguments, less `name` and those in `fixed`, are the valid
-            overrides.
+        builder: the family's builder, `builder(config, num_classes,
+            input_shape, *, name, classifier_activation)`, returning an
+            uncompiled `keras.Model` (e.g. `conv_stack`).
+        config: the frozen dataclass the builder takes (e.g. a
+            `ConvStackConfig`): the architecture as data.
         recipe: the `Recipe` the report trained it with.
         description: one line on what the model is.
         parameters: int, the parameter count of `build(name)` (default
@@ -72,24 +67,39 @@ class Architecture:
             all are trainable.
         documented_parameters: the count the report prints, as it prints
             it (e.g. `"42,442"` or `"1.3M"`), or `None`.
-        fixed: `(argument, value)` pairs that make this variant of the
-            builder (e.g. `(("stages", 3),)`); not overridable.
+        options: the fields of `config` a caller may override in
+            `build`, besides `classifier_activation`.
+
+    Example:
+
+    >>> from keras_cifar_blocks.architectures import get_architecture
+    >>> entry = get_architecture("li2018_model3_1")
+    >>> entry.config.stage_dropouts(), entry.options
+    ((0.2, 0.3, 0.4), ('activation', 'dropout', 'l2'))
     """
 
     name: str
     builder: Callable[..., keras.Model]
+    config: object
     recipe: Recipe
     description: str
     parameters: int
     trainable_parameters: int | None = None
     documented_parameters: str | None = None
-    fixed: tuple = ()
+    options: tuple[str, ...] = ()
 
     def __post_init__(self):
         if self.recipe.name != self.name:
             raise ValueError(
                 f"Architecture {self.name!r} has the recipe of "
                 f"{self.recipe.name!r}."
+            )
+        fields = {field.name for field in dataclasses.fields(self.config)}
+        unknown = sorted(set(self.options) - fields)
+        if unknown:
+            raise ValueError(
+                f"Architecture {self.name!r} offers overrides {unknown} "
+                f"that its {type(self.config).__name__} does not have."
             )
 
     @property
@@ -104,16 +114,10 @@ class Architecture:
 
     @property
     def overrides(self) -> dict:
-        """The valid overrides and their defaults, in signature order."""
-        fixed = dict(self.fixed)
+        """The valid overrides and their defaults."""
         return {
-            key: parameter.default
-            for key, parameter in inspect.signature(
-                self.builder
-            ).parameters.items()
-            if parameter.kind is inspect.Parameter.KEYWORD_ONLY
-            and key not in _RESERVED
-            and key not in fixed
+            **{option: getattr(self.config, option) for option in self.options},
+            "classifier_activation": "softmax",
         }
 
     def build(self, num_classes=None, input_shape=(32, 32, 3), **overrides):
@@ -127,31 +131,44 @@ class Architecture:
             )
         if num_classes is None:
             num_classes = self.num_classes
-        check.positive_int("num_classes", num_classes)
-        input_shape = check.image_shape("input_shape", input_shape)
+        validation.positive_int("num_classes", num_classes)
+        input_shape = validation.image_shape("input_shape", input_shape)
+        classifier_activation = overrides.pop(
+            "classifier_activation", valid["classifier_activation"]
+        )
         return self.builder(
+            dataclasses.replace(self.config, **overrides),
             num_classes,
             input_shape,
             name=self.name,
-            **dict(self.fixed),
-            **overrides,
+            classifier_activation=classifier_activation,
         )
 
 
 @functools.cache
 def _registry() -> dict[str, Architecture]:
-    # The family modules import this one (for `Architecture` and the
-    # argument helpers), so they are loaded on first use, not at import.
-    entries = {}
-    for family in FAMILIES:
-        module = importlib.import_module(
-            f"keras_cifar_blocks.architectures.{family}"
-        )
-        for entry in module.ARCHITECTURES:
-            if entry.name in entries:
-                raise RuntimeError(f"Duplicate architecture {entry.name!r}")
-            entries[entry.name] = entry
-    return entries
+    # The presets modules import this one (for `Architecture`), so they
+    # are loaded on first use, not at import.
+    from keras_cifar_blocks.architectures.reports import REPORTS
+
+    citations = [report.citation for report in REPORTS]
+    entries = [
+        entry
+        for module in PRESETS
+        for entry in importlib.import_module(
+            f"keras_cifar_blocks.architectures.{module}"
+        ).ARCHITECTURES
+    ]
+    # Report by report; within a report, family by family.
+    entries.sort(
+        key=lambda entry: citations.index(entry.recipe.source.citation)
+    )
+    registry = {}
+    for entry in entries:
+        if entry.name in registry:
+            raise RuntimeError(f"Duplicate architecture {entry.name!r}")
+        registry[entry.name] = entry
+    return registry
 
 
 def names() -> list[str]:
@@ -191,7 +208,7 @@ def get_architecture(name) -> Architecture:
     """
     registry = _registry()
     if not isinstance(name, str) or name not in registry:
-        check.one_of("name", name, tuple(registry))
+        validation.one_of("name", name, tuple(registry))
     return registry[name]
 
 
@@ -242,40 +259,11 @@ def recipe(name) -> Recipe:
     Example:
 
     >>> from keras_cifar_blocks.architectures import recipe
-    >>> r = recipe("donzella_cnn")
-    >>> r.optimizer, r.batch_size, r.early_stopping.monitor, r.augmentation
+    >>> donzella = recipe("donzella_cnn")
+    >>> (donzella.optimizer, donzella.batch_size,
+    ...  donzella.early_stopping.monitor, donzella.augmentation)
     ('adam', 128, 'accuracy', 'donzella')
-    >>> r.source.seed
+    >>> donzella.source.report
     '004_753b23262839900e.txt'
     """
     return get_architecture(name).recipe
-
-
-# Argument helpers shared by the family modules.
-
-
-def per_stage(name: str, value, stages: int) -> tuple[float, ...]:
-    """A dropout rate per stage from a float or a sequence of floats."""
-    if isinstance(value, (tuple, list)):
-        if len(value) != stages:
-            raise ValueError(
-                f"Invalid value for argument `{name}`. Expected a float in "
-                f"[0, 1) or a sequence of {stages} such floats (one per "
-                f"stage). Received {name}={value!r}"
-            )
-        return tuple(check.rate(name, v) for v in value)
-    return (check.rate(name, value),) * stages
-
-
-def l2_regularizer(value):
-    """`keras.regularizers.L2(value)`, or `None` for a factor of 0."""
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or value < 0
-    ):
-        raise ValueError(
-            "Invalid value for argument `l2`. Expected a float >= 0. "
-            f"Received l2={value!r}"
-        )
-    return keras.regularizers.L2(value) if value else None

@@ -1,12 +1,27 @@
-"""A pretrained `keras.applications` backbone with a small-image head."""
+"""A pretrained `keras.applications` backbone with a small-image head.
+
+`transfer_classifier(backbone, num_classes)` builds one and
+`unfreeze_top_layers` fine-tunes its top; a `TransferConfig` (in
+`transfer_presets` for the documented ones) is the same model as data,
+which `transfer_from_config` builds for the registry and for
+`TransferHyperModel` alike.
+"""
+
+import dataclasses
 
 import keras
 
 from keras_cifar_blocks import backbones
 from keras_cifar_blocks.layers import TransferAdapter
-from keras_cifar_blocks.utils import validation as check
+from keras_cifar_blocks.utils import validation
 
 POOLINGS = ("avg", "max", "flatten")
+_POOLING_LAYERS = {
+    "avg": keras.layers.GlobalAveragePooling2D,
+    "max": keras.layers.GlobalMaxPooling2D,
+    "flatten": keras.layers.Flatten,
+}
+_POOLING_NAMES = {"avg": "avg_pool", "max": "max_pool", "flatten": "flatten"}
 
 
 def transfer_classifier(
@@ -73,18 +88,18 @@ def transfer_classifier(
     False
     """
     spec = backbones.get_backbone_spec(backbone)
-    check.positive_int("num_classes", num_classes)
-    check.one_of("pooling", pooling, POOLINGS)
+    validation.positive_int("num_classes", num_classes)
+    validation.one_of("pooling", pooling, POOLINGS)
     head_units = tuple(head_units)
     for units in head_units:
-        check.positive_int("head_units", units)
-    check.rate("dropout", dropout)
-    check.boolean("head_batch_norm", head_batch_norm)
-    check.boolean("trainable", trainable)
+        validation.positive_int("head_units", units)
+    validation.rate("dropout", dropout)
+    validation.boolean("head_batch_norm", head_batch_norm)
+    validation.boolean("trainable", trainable)
 
     inputs = keras.Input(input_shape, name="images")
     adapter = TransferAdapter(spec.name, image_size=image_size, name="adapter")
-    x = adapter(inputs)
+    features = adapter(inputs)
     base = spec.build(
         include_top=False,
         weights=weights,
@@ -92,29 +107,28 @@ def transfer_classifier(
         name="backbone",
     )
     base.trainable = trainable
-    x = base(x, training=False)
-    if pooling == "avg":
-        x = keras.layers.GlobalAveragePooling2D(name="avg_pool")(x)
-    elif pooling == "max":
-        x = keras.layers.GlobalMaxPooling2D(name="max_pool")(x)
-    else:
-        x = keras.layers.Flatten(name="flatten")(x)
-    for i, units in enumerate(head_units):
-        x = keras.layers.Dense(
-            units, activation=head_activation, name=f"head_dense_{i}"
-        )(x)
+    features = base(features, training=False)
+    features = _POOLING_LAYERS[pooling](name=_POOLING_NAMES[pooling])(features)
+    for index, units in enumerate(head_units):
+        features = keras.layers.Dense(
+            units, activation=head_activation, name=f"head_dense_{index}"
+        )(features)
         if head_batch_norm:
-            x = keras.layers.BatchNormalization(name=f"head_bn_{i}")(x)
+            features = keras.layers.BatchNormalization(name=f"head_bn_{index}")(
+                features
+            )
         if dropout:
-            x = keras.layers.Dropout(dropout, name=f"head_dropout_{i}")(x)
+            features = keras.layers.Dropout(
+                dropout, name=f"head_dropout_{index}"
+            )(features)
     if not head_units and dropout:
-        x = keras.layers.Dropout(dropout, name="head_dropout")(x)
+        features = keras.layers.Dropout(dropout, name="head_dropout")(features)
     outputs = keras.layers.Dense(
         num_classes,
         activation=classifier_activation,
         name="predictions",
         dtype="float32",  # float32 under mixed precision too
-    )(x)
+    )(features)
     return keras.Model(
         inputs, outputs, name=name or f"{spec.name.lower()}_classifier"
     )
@@ -178,8 +192,8 @@ def unfreeze_top_layers(model, num_layers):
     base.trainable = True
     cut = len(layers) - num_layers
     unfrozen = []
-    for i, layer in enumerate(layers):
-        trainable = i >= cut and not isinstance(
+    for index, layer in enumerate(layers):
+        trainable = index >= cut and not isinstance(
             layer, keras.layers.BatchNormalization
         )
         layer.trainable = trainable
@@ -188,3 +202,124 @@ def unfreeze_top_layers(model, num_layers):
     if not unfrozen:
         base.trainable = False
     return unfrozen
+
+
+def backbone_layer_count(model) -> int:
+    """The layers of a transfer model's backbone, less its input layer."""
+    names = [layer.name for layer in model.layers]
+    base = model.get_layer("backbone") if "backbone" in names else model
+    return sum(
+        not isinstance(layer, keras.layers.InputLayer) for layer in base.layers
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class TransferConfig:
+    """A transfer classifier as data: what `transfer_classifier` takes.
+
+    Attributes:
+        backbone: name of a `keras.applications` backbone; see
+            `keras_cifar_blocks.backbones.backbone_names()`.
+        image_size: size the adapter resizes to, or `None` (the default)
+            for the backbone's input size.
+        head_units: ints, widths of the dense head layers. Defaults to
+            `()`: a linear classifier.
+        head_batch_norm: bool, BatchNorm after each head layer.
+        dropout: float in [0, 1), after each head layer (before the
+            classifier when there is none). Defaults to `0.5`.
+        pooling: `"avg"`, `"max"` or `"flatten"`. Defaults to `"avg"`.
+        trainable: bool, whether the whole backbone trains. Defaults to
+            `False`.
+        trainable_layers: int >= 0, the top backbone layers made
+            trainable with `unfreeze_top_layers`, or `None` (the default)
+            to leave the backbone as `trainable` says.
+        weights: `"imagenet"`, `None` (random initialization, no network)
+            or a weights file. Defaults to `"imagenet"`.
+
+    Example:
+
+    >>> from keras_cifar_blocks.architectures.transfer_classifier import (
+    ...     TransferConfig, transfer_from_config)
+    >>> config = TransferConfig("MobileNetV2", image_size=32, weights=None,
+    ...                         trainable_layers=3)
+    >>> model = transfer_from_config(config, num_classes=10)
+    >>> [layer.name for layer in model.get_layer("backbone").layers
+    ...  if layer.trainable_weights]
+    ['Conv_1']
+    """
+
+    backbone: str
+    image_size: int | None = None
+    head_units: tuple[int, ...] = ()
+    head_batch_norm: bool = False
+    dropout: float = 0.5
+    pooling: str = "avg"
+    trainable: bool = False
+    trainable_layers: int | None = None
+    weights: str | None = "imagenet"
+
+    def __post_init__(self):
+        backbones.get_backbone_spec(self.backbone)
+        object.__setattr__(self, "head_units", tuple(self.head_units))
+        for units in self.head_units:
+            validation.positive_int("head_units", units)
+        validation.boolean("head_batch_norm", self.head_batch_norm)
+        validation.rate("dropout", self.dropout)
+        validation.one_of("pooling", self.pooling, POOLINGS)
+        validation.boolean("trainable", self.trainable)
+        if self.trainable_layers is not None:
+            validation.non_negative_int(
+                "trainable_layers", self.trainable_layers
+            )
+
+    def resolved(self) -> "TransferConfig":
+        """The same model, `image_size` set to the size the adapter uses."""
+        if self.image_size is not None:
+            return self
+        height, width = backbones.get_backbone_spec(self.backbone).input_size
+        size = height if height == width else (height, width)
+        return dataclasses.replace(self, image_size=size)
+
+
+def transfer_from_config(
+    config,
+    num_classes,
+    input_shape=(32, 32, 3),
+    *,
+    name=None,
+    classifier_activation="softmax",
+):
+    """Build the `transfer_classifier` a `TransferConfig` describes.
+
+    Then, when `config.trainable_layers` is set, `unfreeze_top_layers`.
+
+    Args:
+        config: a `TransferConfig`.
+        num_classes: int, number of output classes.
+        input_shape: shape of one raw input image. Defaults to
+            `(32, 32, 3)`.
+        name: model name; defaults to `"{backbone}_classifier"`.
+        classifier_activation: activation of the output layer; `None`
+            gives logits. Defaults to `"softmax"`.
+
+    Returns:
+        An uncompiled functional `keras.Model`.
+    """
+    validation.instance_of("config", config, TransferConfig)
+    model = transfer_classifier(
+        config.backbone,
+        num_classes,
+        input_shape=input_shape,
+        weights=config.weights,
+        image_size=config.image_size,
+        head_units=config.head_units,
+        head_batch_norm=config.head_batch_norm,
+        dropout=config.dropout,
+        pooling=config.pooling,
+        classifier_activation=classifier_activation,
+        trainable=config.trainable,
+        name=name,
+    )
+    if config.trainable_layers is not None:
+        unfreeze_top_layers(model, config.trainable_layers)
+    return model

@@ -31,7 +31,7 @@ from keras_cifar_blocks.hypermodels.base_hypermodel import (
 )
 from keras_cifar_blocks.hypermodels.base_hypermodel import check_values
 from keras_cifar_blocks.hypermodels.conv_stack import ConvStackHyperModel
-from keras_cifar_blocks.hypermodels.seeding import enqueue_points
+from keras_cifar_blocks.hypermodels.enqueue import enqueue_points
 from keras_cifar_blocks.hypermodels.study import plot_study
 from keras_cifar_blocks.hypermodels.study import trials_markdown
 from keras_cifar_blocks.hypermodels.study import write_trials_table

@@ -20,15 +20,12 @@ import keras_tuner
 import numpy as np
 from keras_tuner.engine import hyperparameters as hp_types
 
-from keras_cifar_blocks.utils import validation as check
+from keras_cifar_blocks import architectures
+from keras_cifar_blocks.utils import validation
 
+# Optimizer names as `keras.optimizers.get` spells them.
 OPTIMIZERS = ("adam", "sgd", "rmsprop")
 LOSSES = ("sparse_categorical_crossentropy", "categorical_crossentropy")
-_OPTIMIZER_CLASSES = {
-    "adam": keras.optimizers.Adam,
-    "sgd": keras.optimizers.SGD,
-    "rmsprop": keras.optimizers.RMSprop,
-}
 # Hyperband's bookkeeping values, which are not part of any space.
 TUNER_KEYS_PREFIX = "tuner/"
 # Entries `fit` adds to each trial's History, which KerasTuner records as
@@ -93,8 +90,10 @@ def check_learning_rate_range(value) -> tuple[float, float]:
         not isinstance(value, (tuple, list))
         or len(value) != 2
         or any(
-            isinstance(v, bool) or not isinstance(v, (int, float)) or v <= 0
-            for v in value
+            isinstance(bound, bool)
+            or not isinstance(bound, (int, float))
+            or bound <= 0
+            for bound in value
         )
         or value[0] > value[1]
     ):
@@ -143,14 +142,19 @@ def _with_conditions(hp_def, when):
         return hp_def
     config = hp_def.get_config()
     config["conditions"] = [
-        {"class_name": "Parent", "config": {"name": name, "values": list(v)}}
-        for name, v in pairs
+        {
+            "class_name": "Parent",
+            "config": {"name": name, "values": list(values)},
+        }
+        for name, values in pairs
     ]
     return type(hp_def).from_config(config)
 
 
 def _conditions_hold(hp, hp_def) -> bool:
-    return all(c.is_active(hp.values) for c in hp_def.conditions)
+    return all(
+        condition.is_active(hp.values) for condition in hp_def.conditions
+    )
 
 
 def _value(hp, hp_def):
@@ -362,10 +366,10 @@ def check_values(space, values, name="point") -> dict:
         ]
         if not active:
             conditions = {
-                str(c.name): c.values
+                str(condition.name): condition.values
                 for hp_def in space.space
                 if hp_def.name == key
-                for c in hp_def.conditions
+                for condition in hp_def.conditions
             }
             raise ValueError(
                 f"Hyperparameter `{key}` in {name} is inactive: it is used "
@@ -393,8 +397,11 @@ class CifarHyperModel(keras_tuner.HyperModel):
 
     Subclasses declare their architecture's hyperparameters in
     `_declare(hp)` (returning plain settings), check them in
-    `_check(settings)`, build the Keras model in `_build_model(settings)`
-    and list their documented architectures in `POINTS`.
+    `_check(settings)`, turn them into their family's config (`CONFIG`,
+    e.g. a `ConvStackConfig`) in `_config(settings)` and build it in
+    `_build_model(settings)` with the registry's own builder. The
+    documented points are the registry's architectures of that family,
+    each config turned into values by `_point(config)`.
 
     Args:
         num_classes: int, number of output classes.
@@ -412,8 +419,8 @@ class CifarHyperModel(keras_tuner.HyperModel):
             search space (KerasTuner's `HyperModel(tunable=...)`).
     """
 
-    # {architecture name: {hyperparameter name: value}}.
-    POINTS = {}
+    # The config class of the registry's architectures this space holds.
+    CONFIG = None
     # The `optimizer` and `learning_rate` hyperparameters' defaults.
     DEFAULT_OPTIMIZER = "adam"
     DEFAULT_LEARNING_RATE = 1e-3
@@ -432,16 +439,16 @@ class CifarHyperModel(keras_tuner.HyperModel):
         tunable=True,
     ):
         super().__init__(name=name, tunable=tunable)
-        self.num_classes = check.positive_int("num_classes", num_classes)
-        self.input_shape = check.image_shape("input_shape", input_shape)
+        self.num_classes = validation.positive_int("num_classes", num_classes)
+        self.input_shape = validation.image_shape("input_shape", input_shape)
         self.optimizers = check_choices("optimizers", optimizers, OPTIMIZERS)
         self.learning_rate_range = check_learning_rate_range(
             learning_rate_range
         )
-        self.momentum = check.rate("momentum", momentum)
-        self.nesterov = check.boolean("nesterov", nesterov)
-        self.loss = check.one_of("loss", loss, LOSSES)
-        check.boolean("tunable", tunable)
+        self.momentum = validation.rate("momentum", momentum)
+        self.nesterov = validation.boolean("nesterov", nesterov)
+        self.loss = validation.one_of("loss", loss, LOSSES)
+        validation.boolean("tunable", tunable)
         self._scaled = {}
 
     # The search space.
@@ -537,12 +544,15 @@ class CifarHyperModel(keras_tuner.HyperModel):
 
     def make_optimizer(self, optimizer, learning_rate):
         """A new Keras optimizer by name, with this hypermodel's options."""
-        check.one_of("optimizer", optimizer, OPTIMIZERS)
+        validation.one_of("optimizer", optimizer, OPTIMIZERS)
         options = {}
         if optimizer == "sgd":
             options = {"momentum": self.momentum, "nesterov": self.nesterov}
-        return _OPTIMIZER_CLASSES[optimizer](
-            learning_rate=learning_rate, **options
+        return keras.optimizers.deserialize(
+            {
+                "class_name": optimizer,
+                "config": {"learning_rate": learning_rate, **options},
+            }
         )
 
     # Documented architectures.
@@ -550,25 +560,44 @@ class CifarHyperModel(keras_tuner.HyperModel):
     def documented_points(self):
         """The documented architectures this space contains, as values.
 
+        Each point is derived from the registry's config of the
+        architecture (`architectures.get_architecture(name).config`) and
+        the optimizer and learning rate of its recipe, so that a point
+        cannot drift from its architecture.
+
         Returns:
             A dict `{architecture name: {hyperparameter name: value}}`,
             in the order of `keras_cifar_blocks.architectures.names()`.
             Building a point (`point_hyperparameters(name)`) gives the
             model of `architectures.build(name)`: the same layers, the
-            same parameter count. Architectures whose values the space
-            does not allow (with narrowed fixed arguments, e.g.
+            same parameter count. Architectures that this space cannot
+            build exactly (with narrowed fixed arguments, e.g.
             `max_stages=3`) are left out.
         """
         space = self.space()
         points = {}
-        for name, values in self.POINTS.items():
-            try:
-                filled = check_values(space, values, name)
-                self.validate(self._fixed(filled))
-            except ValueError:
+        for name in architectures.names():
+            entry = architectures.get_architecture(name)
+            if not isinstance(entry.config, self.CONFIG):
                 continue
-            points[name] = dict(values)
+            values = {
+                **self._point(entry.config),
+                "optimizer": entry.recipe.optimizer,
+                "learning_rate": entry.recipe.learning_rate,
+            }
+            if self._builds(space, name, values, entry.config):
+                points[name] = values
         return points
+
+    def _builds(self, space, name, values, config) -> bool:
+        """Whether `values` are in the space and build `config` exactly."""
+        try:
+            hp = self._fixed(check_values(space, values, name))
+            self.validate(hp)
+        except ValueError:
+            return False
+        built = self._config(self.declare_hyperparameters(hp))
+        return self._comparable(built) == self._comparable(config)
 
     def point_hyperparameters(self, point):
         """`keras_tuner.HyperParameters` with a point's values fixed.
@@ -588,7 +617,7 @@ class CifarHyperModel(keras_tuner.HyperModel):
         """
         if isinstance(point, str):
             points = self.documented_points()
-            check.one_of("point", point, tuple(points))
+            validation.one_of("point", point, tuple(points))
             values, label = points[point], point
         else:
             values, label = point, "point"
@@ -683,6 +712,18 @@ class CifarHyperModel(keras_tuner.HyperModel):
 
     def _check(self, settings) -> None:
         """Raises InvalidHyperparametersError for settings without a model."""
+
+    def _config(self, settings):
+        """The family config (`CONFIG`) that `settings` describe."""
+        raise NotImplementedError
+
+    def _point(self, config) -> dict:
+        """The hyperparameter values of a config, less the optimizer's."""
+        raise NotImplementedError
+
+    def _comparable(self, config):
+        """`config` as compared with a point's: by default, itself."""
+        return config
 
     def _build_model(self, settings):
         raise NotImplementedError

@@ -1,13 +1,19 @@
-"""A search space of CNNs made of `ConvBNPoolDropout` stages."""
+"""A search space of CNNs made of `ConvBNPoolDropout` stages.
 
-import keras
+Each value of the space is a `ConvStackConfig`, built by the registry's
+own builder (`conv_stack`); the documented points are derived from the
+registry's configs (`documented_points()`).
+"""
 
-from keras_cifar_blocks.hypermodels import base_hypermodel as base
-from keras_cifar_blocks.layers import ConvBNPoolDropout
-from keras_cifar_blocks.utils import validation as check
+import dataclasses
 
-ORDERS = ("conv-act-bn", "conv-bn-act", "bn-act-conv")
-PADDINGS = ("same", "valid")
+from keras_cifar_blocks.architectures.conv_stack import ORDERS
+from keras_cifar_blocks.architectures.conv_stack import PADDINGS
+from keras_cifar_blocks.architectures.conv_stack import ConvStackConfig
+from keras_cifar_blocks.architectures.conv_stack import conv_stack
+from keras_cifar_blocks.hypermodels import base_hypermodel
+from keras_cifar_blocks.utils import validation
+
 ACTIVATIONS = ("relu", "elu", "mish")
 KERNEL_INITIALIZERS = ("glorot_uniform", "he_uniform")
 FILTERS = (16, 32, 64)
@@ -17,151 +23,8 @@ L2_FACTORS = (0.0, 1e-4, 1e-3)
 HEAD_UNITS = (0, 64, 128, 256, 512)
 MAX_CONVS = 3
 
-# The seed reports' from-scratch CNNs as points of the default space.
-# Each sets every hyperparameter that is active for it; see
-# `ConvStackHyperModel` for what each one means.
-_LI2018_MODEL2 = {
-    "rescaling": False,
-    "filters": 32,
-    "width_growth": 2.0,
-    "max_filters": 512,
-    "convs": 1,
-    "last_stage_convs": 1,
-    "padding": "same",
-    "last_stage_pool": True,
-    "batch_norm": False,
-    "activation": "relu",
-    "kernel_initializer": "glorot_uniform",
-    "l2": 0.0,
-    "dropout": 0.25,
-    "dropout_step": 0.0,
-    "head_units": 512,
-    "head_batch_norm": False,
-    "head_dropout": 0.0,
-    "optimizer": "sgd",
-    "learning_rate": 0.01,
-}
-_LI2018_MODEL3 = {
-    "rescaling": False,
-    "filters": 32,
-    "width_growth": 2.0,
-    "max_filters": 512,
-    "convs": 2,
-    "last_stage_convs": 2,
-    "padding": "same",
-    "last_stage_pool": True,
-    "batch_norm": True,
-    "order": "conv-act-bn",
-    "activation": "elu",
-    "kernel_initializer": "glorot_uniform",
-    "l2": 1e-4,
-    "dropout": 0.2,
-    "dropout_step": 0.1,
-    "head_units": 0,
-    "optimizer": "rmsprop",
-    "learning_rate": 0.001,
-}
-POINTS = {
-    "li2018_model1": {
-        "rescaling": False,
-        "stages": 2,
-        "filters": 32,
-        "width_growth": 2.0,
-        "max_filters": 512,
-        "convs": 1,
-        "last_stage_convs": 1,
-        "padding": "valid",
-        "last_stage_pool": True,
-        "batch_norm": False,
-        "activation": "relu",
-        "kernel_initializer": "glorot_uniform",
-        "l2": 0.0,
-        "dropout": 0.0,
-        "dropout_step": 0.0,
-        "head_units": 0,
-        "optimizer": "adam",
-        "learning_rate": 0.001,
-    },
-    **{
-        f"li2018_model2_{stages - 2}": {**_LI2018_MODEL2, "stages": stages}
-        for stages in (3, 4, 5)
-    },
-    **{
-        f"li2018_model3_{stages - 2}": {**_LI2018_MODEL3, "stages": stages}
-        for stages in (3, 4, 5)
-    },
-    "schnack2022": {
-        "rescaling": True,
-        "stages": 4,
-        "filters": 32,
-        "width_growth": 2.0,
-        "max_filters": 512,
-        "convs": 2,
-        "last_stage_convs": 2,
-        "padding": "same",
-        "last_stage_pool": True,
-        "batch_norm": True,
-        "order": "conv-act-bn",
-        "activation": "relu",
-        "kernel_initializer": "glorot_uniform",
-        "l2": 0.0,
-        "dropout": 0.0,
-        "dropout_step": 0.0,
-        "head_units": 128,
-        "head_batch_norm": False,
-        "head_dropout": 0.0,
-        "optimizer": "adam",
-        "learning_rate": 0.001,
-    },
-    "donzella_cnn": {
-        "rescaling": False,
-        "stages": 3,
-        "filters": 32,
-        "width_growth": 2.0,
-        "max_filters": 512,
-        "convs": 2,
-        "last_stage_convs": 1,
-        "padding": "same",
-        "last_stage_pool": True,
-        "batch_norm": True,
-        "order": "conv-act-bn",
-        "activation": "mish",
-        "kernel_initializer": "he_uniform",
-        "l2": 1e-3,
-        "dropout": 0.2,
-        "dropout_step": 0.1,
-        "head_units": 128,
-        "head_batch_norm": True,
-        "head_dropout": 0.5,
-        "optimizer": "adam",
-        "learning_rate": 0.001,
-    },
-    "ntua_simple_cnn": {
-        "rescaling": False,
-        "stages": 3,
-        "filters": 32,
-        "width_growth": 2.0,
-        "max_filters": 64,
-        "convs": 1,
-        "last_stage_convs": 1,
-        "padding": "valid",
-        "last_stage_pool": False,
-        "batch_norm": False,
-        "activation": "relu",
-        "kernel_initializer": "glorot_uniform",
-        "l2": 0.0,
-        "dropout": 0.0,
-        "dropout_step": 0.0,
-        "head_units": 64,
-        "head_batch_norm": False,
-        "head_dropout": 0.0,
-        "optimizer": "adam",
-        "learning_rate": 0.001,
-    },
-}
 
-
-class ConvStackHyperModel(base.CifarHyperModel):
+class ConvStackHyperModel(base_hypermodel.CifarHyperModel):
     """A KerasTuner search space of CNNs made of `ConvBNPoolDropout` stages.
 
     The model is an optional `Rescaling(1/255)`, `stages` conv stages,
@@ -266,7 +129,7 @@ class ConvStackHyperModel(base.CifarHyperModel):
     ('max', None)
     """
 
-    POINTS = POINTS
+    CONFIG = ConvStackConfig
     DEFAULT_OPTIMIZER = "rmsprop"
     DEFAULT_LEARNING_RATE = 1e-3
 
@@ -277,7 +140,7 @@ class ConvStackHyperModel(base.CifarHyperModel):
         *,
         max_stages=None,
         activations=ACTIVATIONS,
-        optimizers=base.OPTIMIZERS,
+        optimizers=base_hypermodel.OPTIMIZERS,
         learning_rate_range=(1e-4, 1e-1),
         max_dropout=0.5,
         kernel_size=3,
@@ -303,7 +166,7 @@ class ConvStackHyperModel(base.CifarHyperModel):
         most = side.bit_length() - 1
         if max_stages is None:
             max_stages = max(most, 1)
-        check.positive_int("max_stages", max_stages)
+        validation.positive_int("max_stages", max_stages)
         if max_stages > max(most, 1):
             raise ValueError(
                 "Invalid value for argument `max_stages`. Expected at most "
@@ -312,7 +175,9 @@ class ConvStackHyperModel(base.CifarHyperModel):
                 f"max_stages={max_stages}"
             )
         self.max_stages = max_stages
-        self.activations = base.check_choices("activations", activations)
+        self.activations = base_hypermodel.check_choices(
+            "activations", activations
+        )
         for activation in self.activations:
             if not isinstance(activation, str):
                 raise TypeError(
@@ -320,59 +185,65 @@ class ConvStackHyperModel(base.CifarHyperModel):
                     "activation names (strings). Received "
                     f"activations={self.activations!r}"
                 )
-            check.activation("activations", activation)
-        self.max_dropout = check.rate("max_dropout", max_dropout)
-        self.kernel_size = check.positive_int("kernel_size", kernel_size)
-        self.batch_norm_momentum = check.rate(
+            validation.activation("activations", activation)
+        self.max_dropout = validation.rate("max_dropout", max_dropout)
+        self.kernel_size = validation.positive_int("kernel_size", kernel_size)
+        self.batch_norm_momentum = validation.rate(
             "batch_norm_momentum", batch_norm_momentum
         )
 
     def _declare(self, hp):
-        s = {}
-        s["rescaling"] = base.boolean(hp, "rescaling", False)
-        s["padding"] = base.choice(hp, "padding", PADDINGS, "same")
-        s["convs"] = base.integer(hp, "convs", 1, MAX_CONVS, 2)
-        s["last_stage_convs"] = base.integer(
+        settings = {}
+        settings["rescaling"] = base_hypermodel.boolean(hp, "rescaling", False)
+        settings["padding"] = base_hypermodel.choice(
+            hp, "padding", PADDINGS, "same"
+        )
+        settings["convs"] = base_hypermodel.integer(
+            hp, "convs", 1, MAX_CONVS, 2
+        )
+        settings["last_stage_convs"] = base_hypermodel.integer(
             hp, "last_stage_convs", 1, MAX_CONVS, 2
         )
-        s["last_stage_pool"] = base.boolean(hp, "last_stage_pool", True)
-        s["stages"] = base.integer(
-            hp, "stages", 1, self.max_stages, self._default_stages(s)
+        settings["last_stage_pool"] = base_hypermodel.boolean(
+            hp, "last_stage_pool", True
         )
-        s["filters"] = base.choice(hp, "filters", FILTERS, 32)
-        s.update(width_growth=1.0, max_filters=None, dropout_step=0.0)
+        settings["stages"] = base_hypermodel.integer(
+            hp, "stages", 1, self.max_stages, self._default_stages(settings)
+        )
+        settings["filters"] = base_hypermodel.choice(hp, "filters", FILTERS, 32)
+        settings.update(width_growth=1.0, max_filters=None, dropout_step=0.0)
         deeper = {"stages": list(range(2, self.max_stages + 1))}
         if deeper["stages"]:
-            growth = base.choice(
+            growth = base_hypermodel.choice(
                 hp, "width_growth", WIDTH_GROWTHS, 2.0, when=deeper
             )
-            max_filters = base.choice(
+            max_filters = base_hypermodel.choice(
                 hp, "max_filters", MAX_FILTERS, 512, when=deeper
             )
-            step = base.number(
+            step = base_hypermodel.number(
                 hp, "dropout_step", 0.0, 0.2, 0.1, 0.05, when=deeper
             )
             if growth is not None:
-                s.update(
+                settings.update(
                     width_growth=growth,
                     max_filters=max_filters,
                     dropout_step=step,
                 )
-        s["batch_norm"] = base.boolean(hp, "batch_norm", True)
-        order = base.choice(
+        settings["batch_norm"] = base_hypermodel.boolean(hp, "batch_norm", True)
+        order = base_hypermodel.choice(
             hp, "order", ORDERS, "conv-act-bn", when={"batch_norm": [True]}
         )
         # ConvBNPoolDropout's default order when there is no BatchNorm,
         # so the layer's config is the one the registry's models have.
-        s["order"] = order or ORDERS[0]
-        s["activation"] = base.choice(
+        settings["order"] = order or ORDERS[0]
+        settings["activation"] = base_hypermodel.choice(
             hp, "activation", self.activations, self._default_activation()
         )
-        s["kernel_initializer"] = base.choice(
+        settings["kernel_initializer"] = base_hypermodel.choice(
             hp, "kernel_initializer", KERNEL_INITIALIZERS, "glorot_uniform"
         )
-        s["l2"] = base.choice(hp, "l2", L2_FACTORS, 1e-4)
-        s["dropout"] = base.number(
+        settings["l2"] = base_hypermodel.choice(hp, "l2", L2_FACTORS, 1e-4)
+        settings["dropout"] = base_hypermodel.number(
             hp,
             "dropout",
             0.0,
@@ -380,15 +251,19 @@ class ConvStackHyperModel(base.CifarHyperModel):
             min(0.2, self.max_dropout),
             0.05,
         )
-        s["head_units"] = base.choice(hp, "head_units", HEAD_UNITS, 0)
+        settings["head_units"] = base_hypermodel.choice(
+            hp, "head_units", HEAD_UNITS, 0
+        )
         head = {"head_units": [units for units in HEAD_UNITS if units]}
-        head_batch_norm = base.boolean(hp, "head_batch_norm", False, when=head)
-        head_dropout = base.number(
+        head_batch_norm = base_hypermodel.boolean(
+            hp, "head_batch_norm", False, when=head
+        )
+        head_dropout = base_hypermodel.number(
             hp, "head_dropout", 0.0, 0.5, 0.0, 0.05, when=head
         )
-        s["head_batch_norm"] = bool(head_batch_norm)
-        s["head_dropout"] = head_dropout or 0.0
-        return s
+        settings["head_batch_norm"] = bool(head_batch_norm)
+        settings["head_dropout"] = head_dropout or 0.0
+        return settings
 
     def _default_stages(self, settings):
         """The deepest of up to 3 stages the size settings fit exactly."""
@@ -405,9 +280,9 @@ class ConvStackHyperModel(base.CifarHyperModel):
             padding == settings["padding"]
             and (
                 pool is not None
-                or (i == last and not settings["last_stage_pool"])
+                or (index == last and not settings["last_stage_pool"])
             )
-            for i, (_, padding, pool) in enumerate(plan)
+            for index, (_, padding, pool) in enumerate(plan)
         )
 
     def _default_activation(self):
@@ -417,10 +292,14 @@ class ConvStackHyperModel(base.CifarHyperModel):
         """The filters of each stage."""
         return [
             min(
-                int(round(settings["filters"] * settings["width_growth"] ** i)),
+                int(
+                    round(
+                        settings["filters"] * settings["width_growth"] ** index
+                    )
+                ),
                 settings["max_filters"] or settings["filters"],
             )
-            for i in range(settings["stages"])
+            for index in range(settings["stages"])
         ]
 
     def _rates(self, settings):
@@ -428,12 +307,12 @@ class ConvStackHyperModel(base.CifarHyperModel):
         return [
             round(
                 min(
-                    settings["dropout"] + i * settings["dropout_step"],
+                    settings["dropout"] + index * settings["dropout_step"],
                     self.max_dropout,
                 ),
                 6,
             )
-            for i in range(settings["stages"])
+            for index in range(settings["stages"])
         ]
 
     def _stage_plan(self, settings):
@@ -448,8 +327,8 @@ class ConvStackHyperModel(base.CifarHyperModel):
         height, width = self.input_shape[:2]
         stages = settings["stages"]
         plan = []
-        for i in range(stages):
-            last = i == stages - 1
+        for index in range(stages):
+            last = index == stages - 1
             convs = settings["last_stage_convs"] if last else settings["convs"]
             padding = settings["padding"]
             if padding == "valid":
@@ -467,66 +346,77 @@ class ConvStackHyperModel(base.CifarHyperModel):
             plan.append((convs, padding, pool))
         return plan
 
-    def _build_model(self, s):
-        activation = "Mish" if s["activation"] == "mish" else s["activation"]
-        regularizer = keras.regularizers.L2(s["l2"]) if s["l2"] else None
-        layers = [keras.Input(self.input_shape, name="images")]
-        if s["rescaling"]:
-            layers.append(keras.layers.Rescaling(1 / 255, name="rescaling"))
-        for i, (filters, rate, (convs, padding, pool)) in enumerate(
-            zip(
-                self._widths(s),
-                self._rates(s),
-                self._stage_plan(s),
-                strict=True,
-            ),
-            start=1,
-        ):
-            layers.append(
-                ConvBNPoolDropout(
-                    filters,
-                    convs=convs,
-                    kernel_size=self.kernel_size,
-                    activation=activation,
-                    batch_norm=s["batch_norm"],
-                    order=s["order"],
-                    pool=pool,
-                    dropout=rate,
-                    padding=padding,
-                    kernel_initializer=s["kernel_initializer"],
-                    kernel_regularizer=regularizer,
-                    momentum=self.batch_norm_momentum,
-                    name=f"stage_{i}",
-                )
-            )
-        layers.append(keras.layers.Flatten(name="flatten"))
-        if s["head_units"]:
-            layers.append(
-                keras.layers.Dense(
-                    s["head_units"],
-                    activation=activation,
-                    kernel_initializer=s["kernel_initializer"],
-                    name="dense",
-                )
-            )
-            if s["head_batch_norm"]:
-                layers.append(
-                    keras.layers.BatchNormalization(
-                        momentum=self.batch_norm_momentum, name="dense_bn"
-                    )
-                )
-            if s["head_dropout"]:
-                layers.append(
-                    keras.layers.Dropout(
-                        s["head_dropout"], name="dense_dropout"
-                    )
-                )
-        layers.append(
-            keras.layers.Dense(
-                self.num_classes, activation="softmax", name="predictions"
-            )
+    def _config(self, settings) -> ConvStackConfig:
+        """The network that `settings` describe, as the registry holds it."""
+        convs, paddings, pools = zip(*self._stage_plan(settings), strict=True)
+        activation = settings["activation"]
+        return ConvStackConfig(
+            filters=tuple(self._widths(settings)),
+            convs=convs,
+            padding=paddings,
+            pool=pools,
+            batch_norm=settings["batch_norm"],
+            order=settings["order"],
+            # "mish" is this package's `Mish`, as the reports write it.
+            activation="Mish" if activation == "mish" else activation,
+            kernel_initializer=settings["kernel_initializer"],
+            l2=settings["l2"],
+            dropout=tuple(self._rates(settings)),
+            head_units=settings["head_units"] or None,
+            head_batch_norm=settings["head_batch_norm"],
+            head_dropout=settings["head_dropout"],
+            rescaling=settings["rescaling"],
+            kernel_size=self.kernel_size,
+            batch_norm_momentum=self.batch_norm_momentum,
         )
-        return keras.Sequential(layers, name=self.name or "conv_stack")
+
+    def _build_model(self, settings):
+        return conv_stack(
+            self._config(settings),
+            self.num_classes,
+            self.input_shape,
+            name=self.name or "conv_stack",
+        )
+
+    def _comparable(self, config) -> ConvStackConfig:
+        # A point is its architecture but for the BatchNorm momentum (a
+        # fixed argument here) and the name of the head's dropout layer.
+        return dataclasses.replace(
+            config.per_stage(),
+            batch_norm_momentum=self.batch_norm_momentum,
+            head_dropout_name="dense_dropout",
+        )
+
+    def _point(self, config) -> dict:
+        """The hyperparameter values of a `ConvStackConfig`."""
+        filters, convs = config.filters, config.stage_convs()
+        rates = config.stage_dropouts()
+        values = {"rescaling": config.rescaling, "stages": config.stages}
+        values["filters"] = filters[0]
+        if config.stages > 1:
+            growth = filters[1] / filters[0]
+            capped = filters[-1] < filters[0] * growth ** (config.stages - 1)
+            values["width_growth"] = growth
+            # The cap only where the widths stop growing; else the most.
+            values["max_filters"] = filters[-1] if capped else MAX_FILTERS[-1]
+        values["convs"] = convs[0]
+        values["last_stage_convs"] = convs[-1]
+        values["padding"] = config.stage_paddings()[0]
+        values["last_stage_pool"] = config.stage_pools()[-1] is not None
+        values["batch_norm"] = config.batch_norm
+        if config.batch_norm:
+            values["order"] = config.order
+        values["activation"] = config.activation.lower()
+        values["kernel_initializer"] = config.kernel_initializer
+        values["l2"] = config.l2
+        values["dropout"] = rates[0]
+        if config.stages > 1:
+            values["dropout_step"] = round(rates[1] - rates[0], 6)
+        values["head_units"] = config.head_units or 0
+        if config.head_units:
+            values["head_batch_norm"] = config.head_batch_norm
+            values["head_dropout"] = config.head_dropout
+        return values
 
     def _takes_raw_pixels(self, settings):
         return settings["rescaling"]

@@ -1,12 +1,21 @@
 """A search space of pretrained backbones with a small-image head."""
 
-import keras
+import dataclasses
 
-from keras_cifar_blocks import backbones as backbone_registry
-from keras_cifar_blocks.architectures import transfer_classifier
-from keras_cifar_blocks.architectures import unfreeze_top_layers
-from keras_cifar_blocks.hypermodels import base_hypermodel as base
-from keras_cifar_blocks.utils import validation as check
+from keras_cifar_blocks.architectures.transfer_classifier import POOLINGS
+from keras_cifar_blocks.architectures.transfer_classifier import TransferConfig
+from keras_cifar_blocks.architectures.transfer_classifier import (
+    backbone_layer_count,
+)
+from keras_cifar_blocks.architectures.transfer_classifier import (
+    transfer_from_config,
+)
+from keras_cifar_blocks.architectures.transfer_classifier import (
+    unfreeze_top_layers,
+)
+from keras_cifar_blocks.backbones import get_backbone_spec
+from keras_cifar_blocks.hypermodels import base_hypermodel
+from keras_cifar_blocks.utils import validation
 
 BACKBONES = (
     "MobileNetV2",
@@ -16,51 +25,11 @@ BACKBONES = (
     "InceptionResNetV2",
 )
 IMAGE_SIZES = (32, 96, 160, 224, 299)
-POOLINGS = ("avg", "max", "flatten")
 HEAD_UNITS = (0, 128, 256, 512)
 SECOND_HEAD_UNITS = (0, 64, 128)
 
-_NTUA = {
-    "image_size": 224,
-    "pooling": "avg",
-    "head_units": 0,
-    "dropout": 0.2,
-    "trainable_layers": 0,
-    "optimizer": "adam",
-    "learning_rate": 0.001,
-}
-POINTS = {
-    "donzella_inception_resnet_v2": {
-        "backbone": "InceptionResNetV2",
-        "image_size": 299,
-        "pooling": "avg",
-        "head_units": 512,
-        "second_head_units": 128,
-        "head_batch_norm": True,
-        "dropout": 0.5,
-        "trainable_layers": 0,
-        "optimizer": "adam",
-        "learning_rate": 0.001,
-    },
-    "ntua_vgg16": {"backbone": "VGG16", **_NTUA},
-    "ntua_resnet": {"backbone": "ResNet50", **_NTUA},
-    "ntua_densenet": {"backbone": "DenseNet121", **_NTUA},
-    "badzioch2024_mobilenet_v2": {
-        "backbone": "MobileNetV2",
-        "image_size": 32,
-        "pooling": "flatten",
-        "head_units": 256,
-        "second_head_units": 0,
-        "head_batch_norm": False,
-        "dropout": 0.5,
-        "trainable_layers": 10,
-        "optimizer": "adam",
-        "learning_rate": 0.01,
-    },
-}
 
-
-class TransferHyperModel(base.CifarHyperModel):
+class TransferHyperModel(base_hypermodel.CifarHyperModel):
     """A KerasTuner search space of transfer classifiers.
 
     Each model is `keras_cifar_blocks.transfer_classifier`: a
@@ -131,7 +100,7 @@ class TransferHyperModel(base.CifarHyperModel):
     InvalidHyperparametersError: Invalid value for hyperparameter ...
     """
 
-    POINTS = POINTS
+    CONFIG = TransferConfig
     DEFAULT_OPTIMIZER = "adam"
     DEFAULT_LEARNING_RATE = 0.01
 
@@ -144,7 +113,7 @@ class TransferHyperModel(base.CifarHyperModel):
         backbones=BACKBONES,
         image_sizes=IMAGE_SIZES,
         max_trainable_layers=20,
-        optimizers=base.OPTIMIZERS,
+        optimizers=base_hypermodel.OPTIMIZERS,
         learning_rate_range=(1e-5, 1e-1),
         momentum=0.9,
         loss="sparse_categorical_crossentropy",
@@ -170,12 +139,14 @@ class TransferHyperModel(base.CifarHyperModel):
             )
         self.weights = weights
         self.backbones = tuple(
-            backbone_registry.get_backbone_spec(name).name
-            for name in base.check_choices("backbones", backbones)
+            get_backbone_spec(name).name
+            for name in base_hypermodel.check_choices("backbones", backbones)
         )
-        self.image_sizes = base.check_choices("image_sizes", image_sizes)
+        self.image_sizes = base_hypermodel.check_choices(
+            "image_sizes", image_sizes
+        )
         for size in self.image_sizes:
-            check.positive_int("image_sizes", size)
+            validation.positive_int("image_sizes", size)
         if isinstance(max_trainable_layers, bool) or not isinstance(
             max_trainable_layers, int
         ):
@@ -193,72 +164,106 @@ class TransferHyperModel(base.CifarHyperModel):
         self.max_trainable_layers = max_trainable_layers
 
     def _declare(self, hp):
-        s = {}
-        s["backbone"] = base.choice(
+        settings = {}
+        settings["backbone"] = base_hypermodel.choice(
             hp,
             "backbone",
             self.backbones,
             "MobileNetV2" if "MobileNetV2" in self.backbones else None,
         )
-        s["image_size"] = base.choice(
+        settings["image_size"] = base_hypermodel.choice(
             hp,
             "image_size",
             self.image_sizes,
             32 if 32 in self.image_sizes else None,
         )
-        s["pooling"] = base.choice(hp, "pooling", POOLINGS, "flatten")
-        s["head_units"] = base.choice(hp, "head_units", HEAD_UNITS, 256)
+        settings["pooling"] = base_hypermodel.choice(
+            hp, "pooling", POOLINGS, "flatten"
+        )
+        settings["head_units"] = base_hypermodel.choice(
+            hp, "head_units", HEAD_UNITS, 256
+        )
         head = {"head_units": [units for units in HEAD_UNITS if units]}
-        second = base.choice(
+        second = base_hypermodel.choice(
             hp, "second_head_units", SECOND_HEAD_UNITS, 0, when=head
         )
-        head_batch_norm = base.boolean(hp, "head_batch_norm", False, when=head)
-        s["second_head_units"] = second or 0
-        s["head_batch_norm"] = bool(head_batch_norm)
-        s["dropout"] = base.number(hp, "dropout", 0.0, 0.5, 0.5, 0.1)
-        s["trainable_layers"] = base.integer(
+        head_batch_norm = base_hypermodel.boolean(
+            hp, "head_batch_norm", False, when=head
+        )
+        settings["second_head_units"] = second or 0
+        settings["head_batch_norm"] = bool(head_batch_norm)
+        settings["dropout"] = base_hypermodel.number(
+            hp, "dropout", 0.0, 0.5, 0.5, 0.1
+        )
+        settings["trainable_layers"] = base_hypermodel.integer(
             hp,
             "trainable_layers",
             0,
             self.max_trainable_layers,
             min(10, self.max_trainable_layers),
         )
-        return s
+        return settings
 
     @staticmethod
     def _input_size(settings) -> int:
         """`image_size`, raised to the backbone's smallest input."""
-        low_h, low_w = backbone_registry.get_backbone_spec(
-            settings["backbone"]
-        ).min_input_size
+        low_h, low_w = get_backbone_spec(settings["backbone"]).min_input_size
         return max(settings["image_size"], low_h, low_w)
 
-    def _build_model(self, s):
-        head = tuple(
-            units
-            for units in (s["head_units"], s["second_head_units"])
-            if units
-        )
-        model = transfer_classifier(
-            s["backbone"],
-            self.num_classes,
-            input_shape=self.input_shape,
+    def _config(self, settings) -> TransferConfig:
+        """The model that `settings` describe, as the registry holds it."""
+        return TransferConfig(
+            settings["backbone"],
+            image_size=self._input_size(settings),
+            head_units=tuple(
+                units
+                for units in (
+                    settings["head_units"],
+                    settings["second_head_units"],
+                )
+                if units
+            ),
+            head_batch_norm=settings["head_batch_norm"],
+            dropout=settings["dropout"],
+            pooling=settings["pooling"],
+            trainable_layers=settings["trainable_layers"] or None,
             weights=self.weights,
-            image_size=self._input_size(s),
-            head_units=head,
-            head_batch_norm=s["head_batch_norm"],
-            dropout=s["dropout"],
-            pooling=s["pooling"],
         )
-        if s["trainable_layers"]:
+
+    def _comparable(self, config) -> TransferConfig:
+        # The weights are a fixed argument of the space.
+        return dataclasses.replace(config.resolved(), weights=self.weights)
+
+    def _point(self, config) -> dict:
+        """The hyperparameter values of a `TransferConfig`."""
+        head = config.head_units
+        values = {
+            "backbone": config.backbone,
+            "image_size": config.resolved().image_size,
+            "pooling": config.pooling,
+            "head_units": head[0] if head else 0,
+        }
+        if head:
+            values["second_head_units"] = head[1] if len(head) > 1 else 0
+            values["head_batch_norm"] = config.head_batch_norm
+        values["dropout"] = config.dropout
+        values["trainable_layers"] = config.trainable_layers or 0
+        return values
+
+    def _build_model(self, settings):
+        config = self._config(settings)
+        model = transfer_from_config(
+            dataclasses.replace(config, trainable_layers=None),
+            self.num_classes,
+            self.input_shape,
+        )
+        if config.trainable_layers:
             # A backbone with fewer layers (VGG16 has 18) is fine-tuned
             # whole: every value of the space builds, whatever the backbone.
-            layers = [
-                layer
-                for layer in model.get_layer("backbone").layers
-                if not isinstance(layer, keras.layers.InputLayer)
-            ]
-            unfreeze_top_layers(model, min(s["trainable_layers"], len(layers)))
+            unfreeze_top_layers(
+                model,
+                min(config.trainable_layers, backbone_layer_count(model)),
+            )
         return model
 
     def _takes_raw_pixels(self, settings):

@@ -37,8 +37,8 @@ import numpy as np
 
 from keras_cifar_blocks.hypermodels import base_hypermodel as base
 from keras_cifar_blocks.hypermodels.conv_stack import ConvStackHyperModel
-from keras_cifar_blocks.hypermodels.seeding import enqueue_points
-from keras_cifar_blocks.hypermodels.seeding import point_values
+from keras_cifar_blocks.hypermodels.enqueue import enqueue_points
+from keras_cifar_blocks.hypermodels.enqueue import point_values
 from keras_cifar_blocks.hypermodels.study import PLOTS
 from keras_cifar_blocks.hypermodels.study import plot_study
 from keras_cifar_blocks.hypermodels.study import trials_markdown

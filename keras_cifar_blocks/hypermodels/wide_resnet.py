@@ -1,35 +1,18 @@
 """A search space of wide residual networks (WRN-d-k)."""
 
-import keras
+import dataclasses
 
-from keras_cifar_blocks.architectures import wide_resnet
-from keras_cifar_blocks.hypermodels import base_hypermodel as base
-from keras_cifar_blocks.utils import validation as check
+from keras_cifar_blocks.architectures.wide_resnet import WideResNetConfig
+from keras_cifar_blocks.architectures.wide_resnet import check_depth
+from keras_cifar_blocks.architectures.wide_resnet import wide_resnet_from_config
+from keras_cifar_blocks.hypermodels import base_hypermodel
+from keras_cifar_blocks.utils import validation
 
 MIN_DEPTH = 10
 L2_FACTORS = (0.0, 1e-4, 2.5e-4, 5e-4)
 
-POINTS = {
-    "li2018_wrn_16_8": {
-        "depth": 16,
-        "width": 8,
-        "dropout": 0.0,
-        "l2": 0.0,
-        "optimizer": "adam",
-        "learning_rate": 0.001,
-    },
-    "wrn_28_10": {
-        "depth": 28,
-        "width": 10,
-        "dropout": 0.3,
-        "l2": 2.5e-4,
-        "optimizer": "sgd",
-        "learning_rate": 0.1,
-    },
-}
 
-
-class WideResNetHyperModel(base.CifarHyperModel):
+class WideResNetHyperModel(base_hypermodel.CifarHyperModel):
     """A KerasTuner search space of wide residual networks.
 
     Each model is `keras_cifar_blocks.wide_resnet(depth, width)`, built
@@ -94,7 +77,7 @@ class WideResNetHyperModel(base.CifarHyperModel):
     ValueError: Invalid value for argument `max_depth`. ...
     """
 
-    POINTS = POINTS
+    CONFIG = WideResNetConfig
     DEFAULT_OPTIMIZER = "adam"
     DEFAULT_LEARNING_RATE = 1e-3
 
@@ -124,23 +107,12 @@ class WideResNetHyperModel(base.CifarHyperModel):
             name=name,
             tunable=tunable,
         )
-        if (
-            isinstance(max_depth, bool)
-            or not isinstance(max_depth, int)
-            or max_depth < MIN_DEPTH
-            or (max_depth - 4) % 6
-        ):
-            raise ValueError(
-                "Invalid value for argument `max_depth`. Expected "
-                "`(max_depth - 4)` to be a positive multiple of 6 (e.g. 16, "
-                f"22, 28, 40). Received max_depth={max_depth!r}"
-            )
-        self.max_depth = max_depth
-        self.max_width = check.positive_int("max_width", max_width)
+        self.max_depth = check_depth("max_depth", max_depth)
+        self.max_width = validation.positive_int("max_width", max_width)
 
     def _declare(self, hp):
         return {
-            "depth": base.integer(
+            "depth": base_hypermodel.integer(
                 hp,
                 "depth",
                 MIN_DEPTH,
@@ -148,21 +120,27 @@ class WideResNetHyperModel(base.CifarHyperModel):
                 min(16, self.max_depth),
                 step=6,
             ),
-            "width": base.integer(
+            "width": base_hypermodel.integer(
                 hp, "width", 1, self.max_width, min(8, self.max_width)
             ),
-            "dropout": base.number(hp, "dropout", 0.0, 0.5, 0.0, 0.1),
-            "l2": base.choice(hp, "l2", L2_FACTORS, 0.0),
+            "dropout": base_hypermodel.number(
+                hp, "dropout", 0.0, 0.5, 0.0, 0.1
+            ),
+            "l2": base_hypermodel.choice(hp, "l2", L2_FACTORS, 0.0),
         }
 
-    def _build_model(self, s):
-        return wide_resnet(
-            s["depth"],
-            s["width"],
-            self.num_classes,
-            dropout=s["dropout"],
-            input_shape=self.input_shape,
-            kernel_regularizer=(
-                keras.regularizers.L2(s["l2"]) if s["l2"] else None
-            ),
+    def _config(self, settings) -> WideResNetConfig:
+        return WideResNetConfig(
+            depth=settings["depth"],
+            width=settings["width"],
+            dropout=settings["dropout"],
+            l2=settings["l2"],
+        )
+
+    def _point(self, config) -> dict:
+        return dataclasses.asdict(config)
+
+    def _build_model(self, settings):
+        return wide_resnet_from_config(
+            self._config(settings), self.num_classes, self.input_shape
         )

@@ -268,3 +268,26 @@ def label_ids(
             )
     return array.astype(np.int64)
 
+
+def non_negative_float(name: str, value) -> float:
+    """Return `value` as a float >= 0 (e.g. an L2 factor), else raise."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or value < 0
+    ):
+        raise ValueError(
+            f"Invalid value for argument `{name}`. Expected a float >= 0. "
+            f"Received {name}={value!r}"
+        )
+    return float(value)
+
+
+def instance_of(name: str, value, cls):
+    """Return `value` if it is an instance of `cls`, else raise a TypeError."""
+    if not isinstance(value, cls):
+        raise TypeError(
+            f"Invalid type for argument `{name}`. Expected a "
+            f"{cls.__name__}. Received {name}={value!r}"
+        )
+    return value

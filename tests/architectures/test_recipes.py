@@ -295,7 +295,7 @@ def test_documented_recipe(name):
     assert r.loss == loss
     assert r.accuracy.value == accuracy
     assert r.accuracy.dataset == r.dataset
-    assert r.source.seed == seed
+    assert r.source.report == seed
     assert r.notes, "every recipe records its choices"
 
 
@@ -315,7 +315,7 @@ def test_recipes_are_frozen_and_hashable(name):
 )
 def test_sources_point_at_the_seed_reports(name):
     source = recipe(name).source
-    text = (SEEDS_DIR / source.seed).read_text()
+    text = (SEEDS_DIR / source.report).read_text()
     for section in source.sections:
         assert section in text, section
 
@@ -600,6 +600,12 @@ def test_label_smoothing_and_test_time_augmentation():
 
 def test_a_source_without_a_seed_report():
     source = Source(None, ("airbench94",), "Jordan (2024)")
-    assert source.seed is None
+    assert source.report is None
     assert str(source) == "Jordan (2024), airbench94"
-    assert recipe("fast_cifar").source.seed is None
+    assert recipe("fast_cifar").source.report is None
+
+
+def test_source_seed_is_a_deprecated_alias_of_report():
+    source = recipe("li2018_model1").source
+    with pytest.warns(DeprecationWarning, match="use `Source.report`"):
+        assert source.seed == source.report == "003_9b08b6f72382b430.txt"

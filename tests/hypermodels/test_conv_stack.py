@@ -1,5 +1,7 @@
 """ConvStackHyperModel: space, documented points, errors, tuners."""
 
+import dataclasses
+
 import keras
 import keras_tuner
 import numpy as np
@@ -8,8 +10,8 @@ import pytest
 from keras_cifar_blocks import architectures
 from keras_cifar_blocks.hypermodels import ConvStackHyperModel
 from keras_cifar_blocks.hypermodels import InvalidHyperparametersError
+from keras_cifar_blocks.hypermodels import enqueue
 from keras_cifar_blocks.hypermodels import enqueue_points
-from keras_cifar_blocks.hypermodels import seeding
 from tests.hypermodels.common import BACKEND
 from tests.hypermodels.common import SLOW_ON_JAX
 from tests.hypermodels.common import TINY
@@ -85,6 +87,41 @@ def test_defaults_are_li2018_model3_1(hypermodel):
     space = hypermodel.space()
     point = hypermodel.documented_points()["li2018_model3_1"]
     assert {key: space.get(key) for key in point} == point
+
+
+def test_editing_a_config_changes_the_registry_and_the_point(monkeypatch):
+    # One source of truth: the registry's config is both the model and
+    # the documented point.
+    registry = architectures.registry._registry()
+    entry = registry["donzella_cnn"]
+    config = dataclasses.replace(
+        entry.config, activation="elu", dropout=(0.1, 0.2, 0.3)
+    )
+    monkeypatch.setitem(
+        registry, "donzella_cnn", dataclasses.replace(entry, config=config)
+    )
+    model = architectures.build("donzella_cnn")
+    stages = [model.get_layer(f"stage_{i}") for i in (1, 2, 3)]
+    assert [stage.activation.__name__ for stage in stages] == ["elu"] * 3
+    assert [stage.dropout for stage in stages] == [0.1, 0.2, 0.3]
+    hypermodel = ConvStackHyperModel(num_classes=10)
+    point = hypermodel.documented_points()["donzella_cnn"]
+    assert (point["activation"], point["dropout"]) == ("elu", 0.1)
+    assert point["dropout_step"] == 0.1
+    built = hypermodel.build(hypermodel.point_hyperparameters("donzella_cnn"))
+    assert_same_architecture(built, model)
+
+
+def test_a_config_the_space_cannot_build_is_no_point(monkeypatch):
+    registry = architectures.registry._registry()
+    entry = registry["donzella_cnn"]
+    # Widths 32, 48, 128 follow no growth factor of the space.
+    config = dataclasses.replace(entry.config, filters=(32, 48, 128))
+    monkeypatch.setitem(
+        registry, "donzella_cnn", dataclasses.replace(entry, config=config)
+    )
+    hypermodel = ConvStackHyperModel(num_classes=10)
+    assert "donzella_cnn" not in hypermodel.documented_points()
 
 
 def test_overrides_change_the_model():
@@ -333,9 +370,10 @@ def _tuner(kind, directory, continued=False, **kwargs):
 @pytest.mark.parametrize(
     "kind",
     [
-        # In CI, seeded Hyperband (points, then successive halving with a
-        # continued trial); under JAX, whose trials compile for seconds,
-        # random search. Every tuner under every backend with `-m slow`.
+        # In CI, Hyperband with an enqueued point (points, then successive
+        # halving with a continued trial); under JAX, whose trials compile
+        # for seconds, random search. Every tuner under every backend with
+        # `-m slow`.
         pytest.param("hyperband", marks=SLOW_ON_JAX),
         pytest.param("hyperband_continued", marks=pytest.mark.slow),
         pytest.param(
@@ -374,7 +412,7 @@ def test_search_on_cifar10_with_each_tuner(kind, cifar10_small, tmp_path):
     )
     # The point ran first, with its values (and, in Hyperband, for the
     # full max_epochs).
-    assert seeding.point_values(trials[0]) == queue[0][1]
+    assert enqueue.point_values(trials[0]) == queue[0][1]
     if kind.startswith("hyperband"):
         assert trials[0].hyperparameters.values["tuner/epochs"] == 2
         assert trials[1].hyperparameters.values["tuner/epochs"] == 1

@@ -1,8 +1,9 @@
-"""Seed a KerasTuner search: evaluate given points first, then explore."""
+"""Enqueue given points in a KerasTuner search: evaluate them first, then
+explore."""
 
 import keras_tuner
 
-from keras_cifar_blocks.hypermodels import base_hypermodel as base
+from keras_cifar_blocks.hypermodels import base_hypermodel
 
 # Random draws a sampler may reject (values the hypermodel cannot build)
 # before it reports the space as exhausted.
@@ -81,14 +82,14 @@ def enqueue_points(tuner, points):
     validate = getattr(tuner.hypermodel, "validate", None)
     queue = []
     for name, values in items:
-        filled = base.check_values(space, values, name)
+        filled = base_hypermodel.check_values(space, values, name)
         if validate is not None:
             hp = space.copy()
             hp.values = dict(filled)
             try:
                 validate(hp)
-            except base.InvalidHyperparametersError as e:
-                raise ValueError(f"Point {name!r}: {e}") from e
+            except base_hypermodel.InvalidHyperparametersError as error:
+                raise ValueError(f"Point {name!r}: {error}") from error
         queue.append((name, filled))
     _Scheduler.install(oracle, queue, validate)
     return list(queue)
@@ -120,7 +121,7 @@ def point_values(trial) -> dict:
     return {
         key: value
         for key, value in trial.hyperparameters.values.items()
-        if not str(key).startswith(base.TUNER_KEYS_PREFIX)
+        if not str(key).startswith(base_hypermodel.TUNER_KEYS_PREFIX)
     }
 
 
@@ -159,11 +160,11 @@ class _Scheduler:
         hp.values = {
             key: value
             for key, value in values.items()
-            if not str(key).startswith(base.TUNER_KEYS_PREFIX)
+            if not str(key).startswith(base_hypermodel.TUNER_KEYS_PREFIX)
         }
         try:
             self.validate(hp)
-        except base.InvalidHyperparametersError:
+        except base_hypermodel.InvalidHyperparametersError:
             return False
         return True
 

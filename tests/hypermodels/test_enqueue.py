@@ -10,8 +10,8 @@ import pytest
 
 from keras_cifar_blocks.hypermodels import ConvStackHyperModel
 from keras_cifar_blocks.hypermodels import InvalidHyperparametersError
+from keras_cifar_blocks.hypermodels import enqueue
 from keras_cifar_blocks.hypermodels import enqueue_points
-from keras_cifar_blocks.hypermodels import seeding
 from tests.hypermodels.common import tiny_hyperparameters
 
 POINTS = {
@@ -75,8 +75,8 @@ def test_points_come_first_in_order_then_the_tuner_explores(kind, tmp_path):
     assert [name for name, _ in queue] == list(POINTS)
     trials = _run(tuner, 5)
     for (_, values), trial in zip(queue, trials, strict=False):
-        assert seeding.point_values(trial) == values
-    explored = [seeding.point_values(t) for t in trials[len(POINTS) :]]
+        assert enqueue.point_values(trial) == values
+    explored = [enqueue.point_values(t) for t in trials[len(POINTS) :]]
     assert explored and all(
         values not in [v for _, v in queue] for values in explored
     )
@@ -103,7 +103,7 @@ def test_points_use_up_max_trials(tmp_path):
     tuner = _tuner("random", tmp_path, max_trials=2)
     enqueue_points(tuner, POINTS)
     trials = _run(tuner, 5)
-    assert [seeding.point_values(t)["learning_rate"] for t in trials] == [
+    assert [enqueue.point_values(t)["learning_rate"] for t in trials] == [
         0.01,
         0.002,
     ]
@@ -124,9 +124,9 @@ def test_resumed_search_runs_no_point_twice(tmp_path):
     # KerasTuner retries the trial that was cut off, under its id; then
     # the third point; then the tuner explores.
     assert trials[0].trial_id == cut.trial_id
-    assert seeding.point_values(trials[0]) == queue[1][1]
-    assert seeding.point_values(trials[1]) == queue[2][1]
-    assert seeding.point_values(trials[2]) not in [v for _, v in queue]
+    assert enqueue.point_values(trials[0]) == queue[1][1]
+    assert enqueue.point_values(trials[1]) == queue[2][1]
+    assert enqueue.point_values(trials[2]) not in [v for _, v in queue]
     first = resumed.oracle.get_trial(done[0].trial_id)
     assert first.status == "COMPLETED" and first.score == 0.0
 
@@ -164,14 +164,14 @@ def test_random_draws_the_hypermodel_rejects_are_redrawn(tmp_path):
 
     plain = tuner(tmp_path / "plain")
     drawn = _run(plain, 40)
-    stages = {seeding.point_values(t)["stages"] for t in drawn}
+    stages = {enqueue.point_values(t)["stages"] for t in drawn}
     assert stages == {1, 2, 3, 4, 5}  # KerasTuner alone draws stages=1
 
-    seeded = tuner(tmp_path / "seeded")
-    enqueue_points(seeded, {})
-    drawn = _run(seeded, 40)
+    enqueued = tuner(tmp_path / "enqueued")
+    enqueue_points(enqueued, {})
+    drawn = _run(enqueued, 40)
     assert len(drawn) == 40
-    assert {seeding.point_values(t)["stages"] for t in drawn} == {2, 3, 4, 5}
+    assert {enqueue.point_values(t)["stages"] for t in drawn} == {2, 3, 4, 5}
 
 
 @pytest.mark.parametrize(
