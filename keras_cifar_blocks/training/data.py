@@ -350,7 +350,9 @@ def make_training_datasets(
         return train_ds, None
     y_val = data.y_val
     if one_hot:
-        y_val = np.eye(len(data.class_names), dtype="float32")[y_val]
+        y_val = keras.utils.to_categorical(y_val, len(data.class_names)).astype(
+            "float32"
+        )
     val_ds = datasets.make_dataset(
         data.x_val,
         y_val,
@@ -385,7 +387,9 @@ def training_dataset(
         A `tf.data.Dataset` of `(images, labels)` batches.
     """
     if one_hot:
-        labels = np.eye(num_classes, dtype="float32")[labels]
+        labels = keras.utils.to_categorical(labels, num_classes).astype(
+            "float32"
+        )
     elif augmentation is not None and mixes_labels(augmentation):
         raise ValueError(
             "An augmentation that mixes labels (CutMix, MixUp) needs "

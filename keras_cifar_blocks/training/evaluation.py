@@ -5,7 +5,6 @@ from pathlib import Path
 
 import numpy as np
 
-from keras_cifar_blocks.training import run_dir as files
 from keras_cifar_blocks.training.data import load_test_data
 from keras_cifar_blocks.training.data import run_class_names
 from keras_cifar_blocks.training.metrics import classification_metrics
@@ -17,6 +16,15 @@ from keras_cifar_blocks.training.plots import plot_learning_curves
 from keras_cifar_blocks.training.plots import plot_misclassified
 from keras_cifar_blocks.training.reports import best_epoch
 from keras_cifar_blocks.training.reports import write_report
+from keras_cifar_blocks.training.run_dir import CONFUSION_MATRIX
+from keras_cifar_blocks.training.run_dir import LEARNING_CURVES
+from keras_cifar_blocks.training.run_dir import METRICS
+from keras_cifar_blocks.training.run_dir import MISCLASSIFIED
+from keras_cifar_blocks.training.run_dir import load_config
+from keras_cifar_blocks.training.run_dir import load_history
+from keras_cifar_blocks.training.run_dir import load_model
+from keras_cifar_blocks.training.run_dir import set_status
+from keras_cifar_blocks.training.run_dir import write_json
 from keras_cifar_blocks.training.test_time_augmentation import predict
 
 PREDICT_BATCH_SIZE = 256
@@ -69,8 +77,8 @@ def evaluate(run_dir, data_dir=None, verbose="auto") -> dict:
     FileNotFoundError: '...' is not a run folder: it has no config.json. ...
     """
     run_dir = Path(run_dir)
-    config = files.load_config(run_dir)
-    model = files.load_model(run_dir)
+    config = load_config(run_dir)
+    model = load_model(run_dir)
     settings = config["settings"]
     if data_dir is None:
         recorded = config["data"].get("data_dir")
@@ -90,8 +98,8 @@ def evaluate(run_dir, data_dir=None, verbose="auto") -> dict:
 def evaluate_model(run_dir, model, x_test, y_test, verbose="auto") -> dict:
     """Like `evaluate`, for a model and test data already in memory."""
     run_dir = Path(run_dir)
-    config = files.load_config(run_dir)
-    history = files.load_history(run_dir)
+    config = load_config(run_dir)
+    history = load_history(run_dir)
     class_names = run_class_names(config)
     normalization = InputNormalization.from_config(
         config["data"]["normalization"]
@@ -134,20 +142,16 @@ def evaluate_model(run_dir, model, x_test, y_test, verbose="auto") -> dict:
         .replace(microsecond=0)
         .isoformat(),
     }
-    files.write_json(run_dir / files.METRICS, metrics)
-    plot_learning_curves(
-        history, run_dir / files.LEARNING_CURVES, best_epoch=epoch
-    )
-    plot_confusion_matrix(
-        confusion, class_names, run_dir / files.CONFUSION_MATRIX
-    )
+    write_json(run_dir / METRICS, metrics)
+    plot_learning_curves(history, run_dir / LEARNING_CURVES, best_epoch=epoch)
+    plot_confusion_matrix(confusion, class_names, run_dir / CONFUSION_MATRIX)
     plot_misclassified(
         x_test,
         y_true,
         y_pred,
         class_names,
         confidence=probabilities[np.arange(len(y_pred)), y_pred],
-        path=run_dir / files.MISCLASSIFIED,
+        path=run_dir / MISCLASSIFIED,
     )
     finished = config["status"] == "trained"
     if finished:
@@ -155,5 +159,5 @@ def evaluate_model(run_dir, model, x_test, y_test, verbose="auto") -> dict:
     write_report(run_dir, config, history, metrics)
     # Last: a run is complete only once its report is written.
     if finished:
-        files.set_status(run_dir, "complete")
+        set_status(run_dir, "complete")
     return metrics

@@ -1,4 +1,4 @@
-"""Classification metrics in NumPy: confusion matrix, per-class scores.
+"""Classification metrics: confusion matrix, per-class scores, loss.
 
 No scikit-learn: the formulas are short, and a class that is never
 predicted (or never present) gets a precision (or recall) of 0 rather
@@ -6,30 +6,10 @@ than a warning, as `sklearn.metrics.precision_recall_fscore_support`
 does with `zero_division=0`.
 """
 
+import keras
 import numpy as np
 
-# Keras' `backend.epsilon()`: the clip of probabilities in cross-entropy.
-EPSILON = 1e-7
-
-
-def _class_ids(name: str, value, num_classes: int | None = None):
-    array = np.asarray(value)
-    if array.ndim == 2 and array.shape[1] == 1:
-        array = array[:, 0]
-    if array.ndim != 1 or (array.size and array.dtype.kind not in "iu"):
-        raise ValueError(
-            f"Invalid value for argument `{name}`. Expected integer class "
-            f"ids of shape (N,). Received {name} with shape {array.shape} "
-            f"and dtype {array.dtype}"
-        )
-    if num_classes is not None and array.size:
-        if array.min() < 0 or array.max() >= num_classes:
-            raise ValueError(
-                f"Invalid value for argument `{name}`. Expected class ids "
-                f"in [0, {num_classes}). Received values in "
-                f"[{array.min()}, {array.max()}]"
-            )
-    return array.astype("int64")
+from keras_cifar_blocks.utils import validation
 
 
 def confusion_matrix(y_true, y_pred, num_classes: int) -> np.ndarray:
@@ -66,8 +46,8 @@ def confusion_matrix(y_true, y_pred, num_classes: int) -> np.ndarray:
             "Invalid value for argument `num_classes`. Expected a strictly "
             f"positive integer. Received num_classes={num_classes!r}"
         )
-    y_true = _class_ids("y_true", y_true, num_classes)
-    y_pred = _class_ids("y_pred", y_pred, num_classes)
+    y_true = validation.label_ids("y_true", y_true, num_classes)
+    y_pred = validation.label_ids("y_pred", y_pred, num_classes)
     if y_true.shape != y_pred.shape:
         raise ValueError(
             "Expected `y_true` and `y_pred` to have the same length. "
@@ -174,12 +154,12 @@ def classification_metrics(confusion, class_names=None) -> dict:
 
 
 def cross_entropy(y_true, probabilities) -> float:
-    """Mean cross-entropy of predicted class probabilities, as Keras' loss.
+    """Mean cross-entropy of predicted class probabilities: Keras' loss.
 
-    Like `keras.losses.sparse_categorical_crossentropy` with
-    `from_logits=False`: each row is divided by its sum, clipped to
-    `[1e-7, 1 - 1e-7]`, and the loss is the mean of `-log(p[true class])`.
-    No regularization term is added.
+    The mean of `keras.losses.sparse_categorical_crossentropy` (each row
+    divided by its sum and clipped to `[1e-7, 1 - 1e-7]`, then
+    `-log(p[true class])`), after the arguments are checked. No
+    regularization term is added.
 
     Args:
         y_true: integer class ids, shape `(N,)`.
@@ -202,14 +182,12 @@ def cross_entropy(y_true, probabilities) -> float:
             "of shape (N, num_classes). Received shape "
             f"{probabilities.shape}"
         )
-    y_true = _class_ids("y_true", y_true, probabilities.shape[1])
+    y_true = validation.label_ids("y_true", y_true, probabilities.shape[1])
     if y_true.shape[0] != probabilities.shape[0] or not y_true.size:
         raise ValueError(
             "Expected `y_true` and `probabilities` to have the same, non-"
             f"zero number of samples. Received {y_true.shape[0]} and "
             f"{probabilities.shape[0]}"
         )
-    probabilities = probabilities / probabilities.sum(axis=1, keepdims=True)
-    probabilities = np.clip(probabilities, EPSILON, 1 - EPSILON)
-    picked = probabilities[np.arange(y_true.shape[0]), y_true]
-    return float(-np.log(picked).mean())
+    losses = keras.losses.sparse_categorical_crossentropy(y_true, probabilities)
+    return float(np.mean(keras.ops.convert_to_numpy(losses)))

@@ -14,7 +14,7 @@ import keras
 import numpy as np
 
 from keras_cifar_blocks.architectures.recipes import INPUT_NORMALIZATIONS
-from keras_cifar_blocks.utils import validation as check
+from keras_cifar_blocks.utils import validation
 
 
 @dataclasses.dataclass(frozen=True)
@@ -50,7 +50,7 @@ class InputNormalization:
     std: tuple[float, ...] | None = None
 
     def __post_init__(self):
-        check.one_of("mode", self.mode, tuple(INPUT_NORMALIZATIONS))
+        validation.one_of("mode", self.mode, tuple(INPUT_NORMALIZATIONS))
         needs_statistics = self.mode == "standardize_per_channel"
         for name in ("mean", "std"):
             value = getattr(self, name)
@@ -77,7 +77,7 @@ class InputNormalization:
             images: the training images, shape `(N, height, width,
                 channels)`, values in [0, 255].
         """
-        check.one_of("mode", mode, tuple(INPUT_NORMALIZATIONS))
+        validation.one_of("mode", mode, tuple(INPUT_NORMALIZATIONS))
         if mode != "standardize_per_channel":
             return cls(mode)
         images = np.asarray(images)

@@ -18,7 +18,13 @@ _LABEL_POINTS = 8
 _LINE_SPACING = 1.2
 
 
-def _figure(width: float, height: float, layout="constrained"):
+def new_figure(width: float, height: float, layout="constrained"):
+    """A Matplotlib `Figure` of `width` x `height` inches, without pyplot.
+
+    The Agg canvas is attached, so the figure can be drawn and saved
+    without a display. Every plot of the package (runs and searches)
+    starts here.
+    """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -27,7 +33,11 @@ def _figure(width: float, height: float, layout="constrained"):
     return figure
 
 
-def _finish(figure, path, dpi: int = 120):
+def save_figure(figure, path, dpi: int = 120):
+    """Saves `figure` to `path` and returns `path`; with no path, `figure`.
+
+    Every plot of the package (runs and searches) ends here.
+    """
     if path is None:
         return figure
     figure.savefig(os.fspath(path), dpi=dpi)
@@ -61,7 +71,7 @@ def plot_learning_curves(history: dict, path=None, best_epoch=None):
     from matplotlib.ticker import MaxNLocator
 
     epochs = list(history.get("epoch", []))
-    figure = _figure(10, 4)
+    figure = new_figure(10, 4)
     for axes, metric, title in zip(
         figure.subplots(1, 2),
         ("loss", "accuracy"),
@@ -93,7 +103,7 @@ def plot_learning_curves(history: dict, path=None, best_epoch=None):
         axes.grid(alpha=0.3)
         if axes.has_data():
             axes.legend()
-    return _finish(figure, path)
+    return save_figure(figure, path)
 
 
 def plot_confusion_matrix(confusion, class_names, path=None):
@@ -136,7 +146,7 @@ def plot_confusion_matrix(confusion, class_names, path=None):
         where=rows != 0,
     )
     size = min(max(5.0, 0.55 * num_classes + 2.0), 24.0)
-    figure = _figure(size + 1.0, size)
+    figure = new_figure(size + 1.0, size)
     axes = figure.subplots()
     image = axes.imshow(shares, cmap="Blues", vmin=0.0, vmax=1.0)
     figure.colorbar(image, ax=axes, label="share of the true class")
@@ -160,7 +170,7 @@ def plot_confusion_matrix(confusion, class_names, path=None):
                     fontsize=7,
                     color="white" if shares[i, j] > 0.5 else "black",
                 )
-    return _finish(figure, path)
+    return save_figure(figure, path)
 
 
 def plot_misclassified(
@@ -203,11 +213,11 @@ def plot_misclassified(
     y_pred = np.asarray(y_pred).reshape(-1)
     wrong = np.flatnonzero(y_true != y_pred)[:n]
     if not len(wrong):
-        figure = _figure(4.0, 1.0)
+        figure = new_figure(4.0, 1.0)
         axes = figure.subplots()
         axes.axis("off")
         axes.text(0.5, 0.5, "No misclassified images.", ha="center")
-        return _finish(figure, path)
+        return save_figure(figure, path)
     columns = min(5, len(wrong))
     rows = int(np.ceil(len(wrong) / columns))
     # The figure is the mosaic at a fixed scale, without margins: every
@@ -220,7 +230,7 @@ def plot_misclassified(
     gap = max(1, round(MISCLASSIFIED_GAP_INCHES / inches_per_pixel))
     cell_h, cell_w = label + height, width + gap
     mosaic = np.ones((rows * cell_h, columns * cell_w - gap, 3), "float32")
-    figure = _figure(
+    figure = new_figure(
         mosaic.shape[1] * inches_per_pixel,
         mosaic.shape[0] * inches_per_pixel,
         layout=None,
@@ -248,4 +258,4 @@ def plot_misclassified(
             linespacing=_LINE_SPACING,
         )
     axes.imshow(mosaic, interpolation="nearest", aspect="equal")
-    return _finish(figure, path)
+    return save_figure(figure, path)

@@ -16,11 +16,12 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from keras_cifar_blocks.training import run_dir as files
 from keras_cifar_blocks.training.data import run_class_names
 from keras_cifar_blocks.training.normalization import InputNormalization
+from keras_cifar_blocks.training.run_dir import load_config
+from keras_cifar_blocks.training.run_dir import load_model
 from keras_cifar_blocks.training.test_time_augmentation import predict
-from keras_cifar_blocks.utils import validation as check
+from keras_cifar_blocks.utils import validation
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 
@@ -54,8 +55,8 @@ def load_run(run_dir) -> keras.Model:
     ```
     """
     run_dir = Path(run_dir)
-    config = files.load_config(run_dir)
-    network = files.load_model(run_dir)
+    config = load_config(run_dir)
+    network = load_model(run_dir)
     normalization = InputNormalization.from_config(
         config["data"]["normalization"]
     )
@@ -158,9 +159,9 @@ def predict_files(run_dir, paths, top_k=1, batch_size=256) -> list[dict]:
         One dict per image: `path` and `top`, a list of `top_k`
         `(class_name, probability)` pairs, most probable first.
     """
-    top_k = check.positive_int("top_k", top_k)
+    top_k = validation.positive_int("top_k", top_k)
     run_dir = Path(run_dir)
-    config = files.load_config(run_dir)
+    config = load_config(run_dir)
     paths = image_files(paths)
     model = load_run(run_dir)
     height, width = model.input_shape[1:3]

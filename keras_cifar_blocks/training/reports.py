@@ -10,8 +10,13 @@ not read as a replication.
 
 from pathlib import Path
 
-from keras_cifar_blocks.training import run_dir as files
 from keras_cifar_blocks.training.data import DATASET_TITLES
+from keras_cifar_blocks.training.run_dir import CONFUSION_MATRIX
+from keras_cifar_blocks.training.run_dir import LEARNING_CURVES
+from keras_cifar_blocks.training.run_dir import MISCLASSIFIED
+from keras_cifar_blocks.training.run_dir import MODEL
+from keras_cifar_blocks.training.run_dir import REPORT
+from keras_cifar_blocks.training.run_dir import write_text
 
 # Training images of the full datasets (both have 50,000).
 FULL_TRAIN_SIZE = 50_000
@@ -103,18 +108,20 @@ def format_report(config: dict, history: dict, metrics: dict) -> str:
     Returns:
         A string of Markdown that links the plots by their file names.
     """
-    name = config["architecture"]
-    recipe = config["recipe"]
-    data = config["data"]
-    environment = config["environment"]
-    dataset = DATASET_TITLES[data["dataset"]]
-    documented = recipe["accuracy"]
-    source = recipe["source"]
-    epoch, val_accuracy = best_epoch(history)
-    epochs_run = len(history.get("epoch", []))
-    seconds = sum(s for s in history.get("seconds", []) if s is not None)
     lines = [
-        f"# {name} on {dataset}",
+        *_heading(config),
+        *_comparison(config, metrics),
+        *_training(config, history),
+        *_test_set(metrics),
+    ]
+    return "\n".join(lines)
+
+
+def _heading(config: dict) -> list[str]:
+    environment = config["environment"]
+    dataset = DATASET_TITLES[config["data"]["dataset"]]
+    return [
+        f"# {config['architecture']} on {dataset}",
         "",
         f"{config.get('description', '')}",
         "",
@@ -123,6 +130,16 @@ def format_report(config: dict, history: dict, metrics: dict) -> str:
         f"{environment['versions'].get('keras_cifar_blocks')}; "
         f"{config['parameters']:,} parameters. Status: {config['status']}.",
         "",
+    ]
+
+
+def _comparison(config: dict, metrics: dict) -> list[str]:
+    """The test accuracy beside the documented one, and what differs."""
+    recipe = config["recipe"]
+    dataset = DATASET_TITLES[config["data"]["dataset"]]
+    documented = recipe["accuracy"]
+    source = recipe["source"]
+    lines = [
         "## Test accuracy against the documented one",
         "",
         "| | Accuracy | Measured on |",
@@ -147,39 +164,49 @@ def format_report(config: dict, history: dict, metrics: dict) -> str:
             + "; ".join(differences)
             + ", so its accuracy is not comparable with the documented one.",
         ]
-    lines += [
+    return lines
+
+
+def _training(config: dict, history: dict) -> list[str]:
+    recipe = config["recipe"]
+    data = config["data"]
+    settings = config["settings"]
+    training = config["training"]
+    epoch, val_accuracy = best_epoch(history)
+    epochs_run = len(history.get("epoch", []))
+    seconds = sum(s for s in history.get("seconds", []) if s is not None)
+    schedule = (
+        f", schedule {recipe['schedule']['type']}" if recipe["schedule"] else ""
+    )
+    devices = (
+        f" on {training['replicas']} devices" if settings["distribute"] else ""
+    )
+    return [
         "",
         "## Training",
         "",
         f"- Optimizer: {recipe['optimizer']}, learning rate "
-        f"{recipe['learning_rate']:g}"
-        + (
-            f", schedule {recipe['schedule']['type']}"
-            if recipe["schedule"]
-            else ""
-        )
-        + f"; batch size {config['settings']['batch_size']}; loss "
-        f"{config['training']['loss']}.",
-        f"- Augmentation: {config['training']['augmentation'] or 'none'}; "
+        f"{recipe['learning_rate']:g}{schedule}; batch size "
+        f"{settings['batch_size']}; loss {training['loss']}.",
+        f"- Augmentation: {training['augmentation'] or 'none'}; "
         f"input normalization: {data['normalization']['mode']}.",
         f"- Early stopping: {_early_stopping(config)}.",
         f"- Data: {data['sizes']['train']:,} training and "
         f"{data['sizes']['validation']:,} validation images (stratified "
-        f"split, seed {config['settings']['seed']}), "
+        f"split, seed {settings['seed']}), "
         f"{data['sizes']['test']:,} test images.",
-        f"- Epochs run: {epochs_run} of {config['settings']['epochs']}, "
-        f"{seconds:.0f} s in all"
-        + (
-            f" on {config['training']['replicas']} devices"
-            if config["settings"]["distribute"]
-            else ""
-        )
-        + ".",
-        f"- Saved model (`{files.MODEL}`): epoch {epoch}, validation "
+        f"- Epochs run: {epochs_run} of {settings['epochs']}, "
+        f"{seconds:.0f} s in all{devices}.",
+        f"- Saved model (`{MODEL}`): epoch {epoch}, validation "
         f"accuracy {_percent(val_accuracy)}.",
         "",
-        f"![Learning curves]({files.LEARNING_CURVES})",
+        f"![Learning curves]({LEARNING_CURVES})",
         "",
+    ]
+
+
+def _test_set(metrics: dict) -> list[str]:
+    lines = [
         "## Test set",
         "",
         f"Accuracy {_percent(metrics['test_accuracy'])}, loss "
@@ -188,7 +215,7 @@ def format_report(config: dict, history: dict, metrics: dict) -> str:
         f"{_percent(metrics['macro_avg']['recall'])}, F1 "
         f"{_percent(metrics['macro_avg']['f1'])}.",
         "",
-        f"![Confusion matrix]({files.CONFUSION_MATRIX})",
+        f"![Confusion matrix]({CONFUSION_MATRIX})",
         "",
         "| Class | Precision | Recall | F1 | Support |",
         "|---|---|---|---|---|",
@@ -203,16 +230,14 @@ def format_report(config: dict, history: dict, metrics: dict) -> str:
         "",
         "## Misclassified test images",
         "",
-        f"![Misclassified test images]({files.MISCLASSIFIED})",
+        f"![Misclassified test images]({MISCLASSIFIED})",
         "",
     ]
-    return "\n".join(lines)
+    return lines
 
 
 def write_report(run_dir, config: dict, history: dict, metrics: dict) -> Path:
     """Writes `report.md` into `run_dir` (atomically) and returns its path."""
-    path = Path(run_dir) / files.REPORT
-    tmp = path.with_name(f".{files.REPORT}.tmp")
-    tmp.write_text(format_report(config, history, metrics), encoding="utf-8")
-    tmp.replace(path)
-    return path
+    return write_text(
+        Path(run_dir) / REPORT, format_report(config, history, metrics)
+    )

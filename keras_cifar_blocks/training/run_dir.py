@@ -14,9 +14,11 @@ A run folder holds one architecture's run and nothing else of ours:
   `checkpoints/` (where `ModelCheckpoint` writes before the file is
   moved over `model.keras`).
 
-Every JSON file is written to a temporary file and moved into place with
-`os.replace`, so a killed process leaves the old file or the new one,
-never half of one.
+Every text file is written to a temporary file and moved into place with
+`os.replace` (`write_text`, `write_json`), so a killed process leaves the
+old file or the new one, never half of one. `tune` keeps its search in a
+run folder of its own layout with the same helpers: the JSON and text
+writers, `changed_settings` and `package_versions`.
 """
 
 import dataclasses
@@ -64,17 +66,77 @@ STATUSES = ("running", "trained", "complete")
 RESUMABLE_CHANGES = ("epochs",)
 
 
-def write_json(path: str | os.PathLike, data, default=None) -> Path:
-    """Writes `data` as JSON to `path` atomically (temporary file, rename).
+def write_text(path: str | os.PathLike, text: str) -> Path:
+    """Writes `text` to `path` atomically (temporary file, rename).
 
-    The file gets the permissions the umask leaves (0644 for the usual
-    umask 022), like every other file of the run.
+    Every file a run folder holds as text (JSON, `report.md`,
+    `results.md`) is written this way: a killed process leaves the old
+    file or the new one, never half of one. The file gets the
+    permissions the umask leaves (0644 for the usual umask 022).
+
+    Args:
+        path: the file to write; its folder must exist.
+        text: the whole content, written as UTF-8.
+
+    Returns:
+        `path` as a `Path`.
+
+    Example:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from keras_cifar_blocks.training.run_dir import write_text
+    >>> path = Path(tempfile.mkdtemp()) / "report.md"
+    >>> write_text(path, "# Report").read_text()
+    '# Report'
+    """
+    path = Path(path)
+    # Not `tempfile.mkstemp`, which creates the file with mode 0600: with
+    # mode 0666 the umask decides, as for any other file.
+    tmp = path.with_name(
+        f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+    )
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def to_json(value):
+    """What JSON cannot hold, as what it can: `json.dumps`' `default`.
+
+    NumPy scalars become Python numbers, paths strings, anything else its
+    `repr`.
+
+    Example:
+
+    >>> import numpy as np
+    >>> from keras_cifar_blocks.training.run_dir import to_json
+    >>> to_json(np.int64(3)), to_json(object)
+    (3, "<class 'object'>")
+    """
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, Path):
+        return str(value)
+    return repr(value)
+
+
+def write_json(path: str | os.PathLike, data, default=None) -> Path:
+    """Writes `data` as JSON to `path` atomically (see `write_text`).
 
     Args:
         path: the file to write; its folder must exist.
         data: anything `json.dumps` accepts.
         default: optional function that turns what JSON cannot hold into
-            what it can (`json.dumps`' `default`).
+            what it can (`json.dumps`' `default`, e.g. `to_json`).
 
     Returns:
         `path` as a `Path`.
@@ -88,25 +150,9 @@ def write_json(path: str | os.PathLike, data, default=None) -> Path:
     >>> read_json(write_json(path, {"a": [1, 2]}))
     {'a': [1, 2]}
     """
-    path = Path(path)
     # Serialize first: a value JSON cannot hold must not cost the old file.
     text = json.dumps(data, indent=2, allow_nan=True, default=default) + "\n"
-    # Not `tempfile.mkstemp`, which creates the file with mode 0600: with
-    # mode 0666 the umask decides, as for any other file.
-    tmp = path.with_name(
-        f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
-    )
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
+    return write_text(path, text)
 
 
 def read_json(path: str | os.PathLike):
@@ -305,16 +351,54 @@ def existing_run(out: str | os.PathLike, architecture: str) -> dict | None:
     return config
 
 
-def changed_settings(old: dict, new: dict) -> dict:
-    """Settings that differ, less those a resume may change."""
-    # Compare as config.json stores them (tuples become lists).
-    old, new = json.loads(json.dumps(old)), json.loads(json.dumps(new))
-    keys = sorted((set(old) | set(new)) - set(RESUMABLE_CHANGES))
+def changed_settings(
+    old: dict, new: dict, resumable=RESUMABLE_CHANGES, default=None
+) -> dict:
+    """Settings that differ, less those a resume may change.
+
+    Both sides are compared as `config.json` stores them (tuples become
+    lists), so a resumed run compares what it recorded with what it is
+    given.
+
+    Args:
+        old: the settings a run folder recorded.
+        new: the settings of the call that would resume it.
+        resumable: keys a resume may change. Defaults to `("epochs",)`,
+            those of `train`.
+        default: optional `json.dumps` `default` for values JSON cannot
+            hold (e.g. `to_json`).
+
+    Returns:
+        A dict `{key: (old value, new value)}`, sorted by key.
+
+    Example:
+
+    >>> from keras_cifar_blocks.training.run_dir import changed_settings
+    >>> changed_settings({"seed": 0, "epochs": 5}, {"seed": 1, "epochs": 9})
+    {'seed': (0, 1)}
+    """
+    old = json.loads(json.dumps(old, default=default))
+    new = json.loads(json.dumps(new, default=default))
+    keys = sorted((set(old) | set(new)) - set(resumable))
     return {
         key: (old.get(key), new.get(key))
         for key in keys
         if old.get(key) != new.get(key)
     }
+
+
+def describe_changes(changed: dict) -> str:
+    """`changed_settings`' result in words, for an error message.
+
+    Example:
+
+    >>> from keras_cifar_blocks.training.run_dir import describe_changes
+    >>> describe_changes({"seed": (0, 1), "tuner": ("random", "bayesian")})
+    "seed: 0 -> 1, tuner: 'random' -> 'bayesian'"
+    """
+    return ", ".join(
+        f"{key}: {old!r} -> {new!r}" for key, (old, new) in changed.items()
+    )
 
 
 def remove_run(run_dir: str | os.PathLike) -> None:
@@ -354,18 +438,47 @@ _PACKAGES = (
 )
 
 
+def package_versions(packages, *, missing: bool = False) -> dict:
+    """The installed versions of distributions, by name.
+
+    The one place the package reads versions (runs, searches and
+    benchmarks all record theirs with it).
+
+    Args:
+        packages: distribution names, e.g. `("keras", "keras-tuner")`.
+        missing: bool, whether a distribution that is not installed is
+            listed, as `None`. Defaults to `False` (left out).
+
+    Returns:
+        A dict `{name: version}` in the order of `packages`.
+
+    Example:
+
+    >>> from keras_cifar_blocks.training.run_dir import package_versions
+    >>> package_versions(["keras", "no-such-package"], missing=True)
+    {'keras': '...', 'no-such-package': None}
+    """
+    versions = {}
+    for package in packages:
+        try:
+            versions[package] = importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            if missing:
+                versions[package] = None
+    return versions
+
+
 def environment() -> dict:
     """The backend and the versions that produce a run."""
     from keras_cifar_blocks.version import __version__
 
-    versions = {"keras_cifar_blocks": __version__}
-    for package in _PACKAGES:
-        try:
-            versions[package] = importlib.metadata.version(package)
-        except importlib.metadata.PackageNotFoundError:
-            continue
-    versions["keras"] = keras.__version__
-    versions["numpy"] = np.__version__
+    versions = {
+        "keras_cifar_blocks": __version__,
+        **package_versions(_PACKAGES),
+        # The imported modules', which a source checkout may not install.
+        "keras": keras.__version__,
+        "numpy": np.__version__,
+    }
     return {
         "backend": keras.backend.backend(),
         "python": sys.version.split()[0],

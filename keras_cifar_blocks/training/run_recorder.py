@@ -22,7 +22,11 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from keras_cifar_blocks.training import run_dir as files
+from keras_cifar_blocks.training.run_dir import HISTORY
+from keras_cifar_blocks.training.run_dir import MODEL
+from keras_cifar_blocks.training.run_dir import load_history
+from keras_cifar_blocks.training.run_dir import merge_epoch
+from keras_cifar_blocks.training.run_dir import write_json
 
 
 class RunRecorder(keras.callbacks.Callback):
@@ -48,16 +52,14 @@ class RunRecorder(keras.callbacks.Callback):
         seconds = time.perf_counter() - self._start if self._start else None
         checkpoint = Path(self.checkpoint_pattern.format(epoch=epoch + 1))
         if checkpoint.exists():
-            os.replace(checkpoint, self.run_dir / files.MODEL)
+            os.replace(checkpoint, self.run_dir / MODEL)
         record = {key: _to_float(value) for key, value in (logs or {}).items()}
         if "learning_rate" not in record:
             record["learning_rate"] = _learning_rate(self.model)
         if seconds is not None:
             record["seconds"] = round(seconds, 3)
-        history = files.merge_epoch(
-            files.load_history(self.run_dir), epoch + 1, record
-        )
-        files.write_json(self.run_dir / files.HISTORY, history)
+        history = merge_epoch(load_history(self.run_dir), epoch + 1, record)
+        write_json(self.run_dir / HISTORY, history)
 
 
 def _to_float(value):

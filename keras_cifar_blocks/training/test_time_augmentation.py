@@ -4,7 +4,7 @@ import keras
 import numpy as np
 
 from keras_cifar_blocks.architectures.recipes import TEST_TIME_AUGMENTATIONS
-from keras_cifar_blocks.utils import validation as check
+from keras_cifar_blocks.utils import validation
 
 
 def predict_with_flip(model, images, batch_size=256, verbose=0):
@@ -43,7 +43,7 @@ def predict_with_flip(model, images, batch_size=256, verbose=0):
     >>> bool(np.allclose(probabilities.sum(axis=1), 1.0, atol=1e-5))
     True
     """
-    check.positive_int("batch_size", batch_size)
+    validation.positive_int("batch_size", batch_size)
     images = np.asarray(images)
     if images.ndim != 4:
         raise ValueError(
@@ -79,7 +79,7 @@ def predict(
     Returns:
         NumPy array of class probabilities, `(N, classes)`.
     """
-    check.one_of(
+    validation.one_of(
         "test_time_augmentation",
         test_time_augmentation,
         (None, *TEST_TIME_AUGMENTATIONS),
