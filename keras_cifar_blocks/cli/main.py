@@ -50,9 +50,50 @@ def _override(text: str) -> tuple[str, object]:
         return key, value
 
 
-def _add_data_dir(parser: argparse.ArgumentParser) -> None:
+class _RecordedFlag(argparse.Action):
+    """Stores a flag's value and records the flag as given.
+
+    `kcb reproduce` records, with each row, the flags it was run with:
+    argparse says which were given, in their order, as it parses them
+    (`args.recorded_flags`), so nothing parses the command line again.
+    """
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        setattr(namespace, self.dest, values)
+        namespace.recorded_flags = [
+            *namespace.recorded_flags,
+            option_string,
+            str(values),
+        ]
+
+
+def _add_image_count(parser, flag: str, help: str, action="store") -> None:
+    """`--subset` or `--test-subset`: a number of images, default all."""
+    parser.add_argument(
+        flag,
+        action=action,
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help=help,
+    )
+
+
+def _add_validation_split(parser, help: str) -> None:
+    parser.add_argument(
+        "--validation-split",
+        "--val-split",  # The former name, still accepted.
+        dest="validation_split",
+        type=float,
+        default=0.1,
+        help=help,
+    )
+
+
+def _add_data_dir(parser: argparse.ArgumentParser, action="store") -> None:
     parser.add_argument(
         "--data-dir",
+        action=action,
         default=None,
         help="folder with the dataset's archive or extracted folder, e.g. "
         "cifar-10-python.tar.gz (default: $KCB_DATA_DIR, then the Keras "
@@ -112,27 +153,20 @@ def _parser() -> argparse.ArgumentParser:
         help="global batch size (default: the recipe's)",
     )
     _add_data_dir(train)
-    train.add_argument(
+    _add_image_count(
+        train,
         "--subset",
-        type=_positive_int,
-        default=None,
-        metavar="N",
-        help="train on a class-balanced subset of N training images "
+        "train on a class-balanced subset of N training images "
         "(validation included; default: all)",
     )
-    train.add_argument(
+    _add_image_count(
+        train,
         "--test-subset",
-        type=_positive_int,
-        default=None,
-        metavar="N",
-        help="evaluate on a class-balanced subset of N test images "
-        "(default: all)",
+        "evaluate on a class-balanced subset of N test images (default: all)",
     )
-    train.add_argument(
-        "--val-split",
-        type=float,
-        default=0.1,
-        help="share of the training images held out for validation "
+    _add_validation_split(
+        train,
+        "share of the training images held out for validation "
         "(stratified; default: 0.1); 0 trains on all of them and keeps "
         "the last epoch's model",
     )
@@ -153,8 +187,9 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--validate-on-test",
         action="store_true",
-        help="with --val-split 0: watch the test set after every epoch, as "
-        "the seed reports did (for reproductions, not model selection)",
+        help="with --validation-split 0: watch the test set after every "
+        "epoch, as the seed reports did (for reproductions, not model "
+        "selection)",
     )
     train.add_argument(
         "--keep",
@@ -350,27 +385,21 @@ def _add_tune_parser(commands) -> None:
         "--batch-size", type=_positive_int, default=128, help="default: 128"
     )
     _add_data_dir(tune)
-    tune.add_argument(
+    _add_image_count(
+        tune,
         "--subset",
-        type=_positive_int,
-        default=None,
-        metavar="N",
-        help="search on a class-balanced subset of N training images "
+        "search on a class-balanced subset of N training images "
         "(validation included; default: all)",
     )
-    tune.add_argument(
-        "--val-split",
-        type=float,
-        default=0.1,
-        help="share of the training images held out for validation "
+    _add_validation_split(
+        tune,
+        "share of the training images held out for validation "
         "(stratified; default: 0.1)",
     )
-    tune.add_argument(
+    _add_image_count(
+        tune,
         "--test-subset",
-        type=_positive_int,
-        default=None,
-        metavar="N",
-        help="with --evaluate: a class-balanced subset of N test images "
+        "with --evaluate: a class-balanced subset of N test images "
         "(default: all)",
     )
     tune.add_argument("--seed", type=int, default=0, help="default: 0")
@@ -463,6 +492,7 @@ def _add_reproduce_parser(commands) -> None:
         "--results-dir/README.md. Run the same command again to resume "
         "a stopped run from its last finished epoch.",
     )
+    reproduce.set_defaults(recorded_flags=[])
     reproduce.add_argument(
         "names",
         nargs="*",
@@ -487,6 +517,7 @@ def _add_reproduce_parser(commands) -> None:
     )
     reproduce.add_argument(
         "--precision",
+        action=_RecordedFlag,
         default=None,
         choices=("float32", "mixed_bfloat16", "mixed_float16"),
         help="dtype policy (default: mixed_bfloat16 on TensorFlow, float32 "
@@ -495,49 +526,53 @@ def _add_reproduce_parser(commands) -> None:
     )
     reproduce.add_argument(
         "--runs-dir",
+        action=_RecordedFlag,
         default="runs/reproductions",
         help="where the run folders (with model.keras and the resume "
         "backup) go (default: runs/reproductions)",
     )
     reproduce.add_argument(
         "--results-dir",
+        action=_RecordedFlag,
         default="reproductions",
         help="where the rows and the table go (default: reproductions)",
     )
-    _add_data_dir(reproduce)
-    reproduce.add_argument("--seed", type=int, default=0, help="default: 0")
+    _add_data_dir(reproduce, action=_RecordedFlag)
+    reproduce.add_argument(
+        "--seed", action=_RecordedFlag, type=int, default=0, help="default: 0"
+    )
     reproduce.add_argument(
         "--epochs",
+        action=_RecordedFlag,
         type=_positive_int,
         default=None,
         help="fewer epochs, to check the protocol quickly (the row is "
         "marked as not the full protocol)",
     )
-    reproduce.add_argument(
+    _add_image_count(
+        reproduce,
         "--subset",
-        type=_positive_int,
-        default=None,
-        metavar="N",
-        help="a class-balanced subset of N training images, to check the "
+        "a class-balanced subset of N training images, to check the "
         "protocol quickly (marked as not the full protocol)",
+        action=_RecordedFlag,
     )
-    reproduce.add_argument(
+    _add_image_count(
+        reproduce,
         "--test-subset",
-        type=_positive_int,
-        default=None,
-        metavar="N",
-        help="a class-balanced subset of N test images (marked as not the "
+        "a class-balanced subset of N test images (marked as not the "
         "full protocol)",
+        action=_RecordedFlag,
     )
     reproduce.add_argument(
         "--verbose",
+        action=_RecordedFlag,
         type=_verbosity,
         default="auto",
         help="Keras verbosity: auto (progress bars), 0, 1 or 2",
     )
 
 
-def _reproduce(args, argv) -> int:
+def _reproduce(args) -> int:
     from keras_cifar_blocks.architectures import get_architecture
     from keras_cifar_blocks.architectures import names
     from keras_cifar_blocks.training.reproduction import reproduce
@@ -570,7 +605,7 @@ def _reproduce(args, argv) -> int:
             subset=args.subset,
             test_subset=args.test_subset,
             verbose=args.verbose,
-            command=["kcb", "reproduce", name, *_shared_flags(argv)],
+            command=["kcb", "reproduce", name, *args.recorded_flags],
         )
         documented = row["documented"]
         reported = row["protocol"]["reported"]
@@ -582,32 +617,6 @@ def _reproduce(args, argv) -> int:
         )
     print(f"Table: {Path(args.results_dir) / 'README.md'}")
     return 0
-
-
-def _shared_flags(argv) -> list[str]:
-    """`argv` less the names and --all: the flags each row was run with."""
-    flags, skip = [], False
-    takes_value = {
-        "--precision",
-        "--runs-dir",
-        "--results-dir",
-        "--data-dir",
-        "--seed",
-        "--epochs",
-        "--subset",
-        "--test-subset",
-        "--verbose",
-    }
-    for part in argv[1:]:
-        if skip:
-            flags.append(part)
-            skip = False
-        elif part in takes_value:
-            flags.append(part)
-            skip = True
-        elif part.startswith("--") and part != "--all":
-            flags.append(part)
-    return flags
 
 
 def _info(devices: bool = False) -> dict:
@@ -745,7 +754,7 @@ def _train(args, argv) -> int:
         data_dir=args.data_dir,
         subset=args.subset,
         test_subset=args.test_subset,
-        val_split=args.val_split,
+        validation_split=args.validation_split,
         seed=args.seed,
         out=args.out,
         overrides=dict(args.override) or None,
@@ -787,7 +796,7 @@ def _tune(args, argv) -> int:
         batch_size=args.batch_size,
         data_dir=args.data_dir,
         subset=args.subset,
-        val_split=args.val_split,
+        validation_split=args.validation_split,
         test_subset=args.test_subset,
         seed=args.seed,
         out=args.out,
@@ -885,7 +894,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "tune":
             return _tune(args, argv)
         if args.command == "reproduce":
-            return _reproduce(args, argv)
+            return _reproduce(args)
         if args.command == "predict":
             return _predict(args)
         if args.command == "evaluate":

@@ -10,6 +10,10 @@ import json
 import math
 from pathlib import Path
 
+from keras_cifar_blocks.training.plots import new_figure
+from keras_cifar_blocks.training.plots import save_figure
+from keras_cifar_blocks.training.run_dir import write_text
+
 # The files `plot_study` writes, by plot.
 PLOTS = {
     "trials": "search.png",
@@ -105,12 +109,6 @@ def _completed(records) -> list[dict]:
     return [r for r in records if r.get("score") is not None]
 
 
-def _figure(width, height):
-    from matplotlib.figure import Figure
-
-    return Figure(figsize=(width, height), layout="constrained")
-
-
 def plot_trials(records, path, title="search") -> Path:
     """Plots validation accuracy per trial; documented points are marked.
 
@@ -123,7 +121,7 @@ def plot_trials(records, path, title="search") -> Path:
         `path`.
     """
     records = load_trials(records)
-    figure = _figure(8, 4.5)
+    figure = new_figure(8, 4.5)
     axes = figure.add_subplot()
     done = _completed(records)
     order = {r["trial_id"]: i for i, r in enumerate(records)}
@@ -182,8 +180,7 @@ def plot_trials(records, path, title="search") -> Path:
     axes.grid(alpha=0.3)
     if done:
         axes.legend(loc="best", fontsize=8)
-    figure.savefig(path, dpi=120)
-    return Path(path)
+    return Path(save_figure(figure, path, dpi=120))
 
 
 def plot_parameters(records, path, title="search") -> Path:
@@ -202,7 +199,7 @@ def plot_parameters(records, path, title="search") -> Path:
         `path`.
     """
     records = load_trials(records)
-    figure = _figure(8, 4.5)
+    figure = new_figure(8, 4.5)
     axes = figure.add_subplot()
     done = [r for r in _completed(records) if r.get("parameters")]
     missing = len(_completed(records)) - len(done)
@@ -259,8 +256,7 @@ def plot_parameters(records, path, title="search") -> Path:
     axes.set_ylabel(OBJECTIVE)
     axes.set_title(f"{title}: {OBJECTIVE} against model size")
     axes.grid(alpha=0.3, which="both")
-    figure.savefig(path, dpi=120)
-    return Path(path)
+    return Path(save_figure(figure, path, dpi=120))
 
 
 def _is_number(value) -> bool:
@@ -294,7 +290,7 @@ def plot_hyperparameters(records, path, title="search", columns=4) -> Path:
         names += [name for name in r["values"] if name not in names]
     rows = max(1, math.ceil(len(names) / columns))
     width = min(columns, max(1, len(names)))
-    figure = _figure(3.1 * width, 2.5 * rows + 0.4)
+    figure = new_figure(3.1 * width, 2.5 * rows + 0.4)
     panels = figure.subplots(rows, width, sharey=True, squeeze=False)
     for i, axes in enumerate(panels.flat):
         if i >= len(names):
@@ -321,8 +317,7 @@ def plot_hyperparameters(records, path, title="search", columns=4) -> Path:
         "points; black bars: mean per value)",
         fontsize=10,
     )
-    figure.savefig(path, dpi=110)
-    return Path(path)
+    return Path(save_figure(figure, path, dpi=110))
 
 
 def _hyperparameter_panel(axes, name, shown) -> None:
@@ -442,6 +437,4 @@ def write_trials_table(source, path) -> Path:
     Returns:
         `path`, a `Path`.
     """
-    path = Path(path)
-    path.write_text(trials_markdown(source), encoding="utf-8")
-    return path
+    return write_text(path, trials_markdown(source))

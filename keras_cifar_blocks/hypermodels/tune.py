@@ -16,15 +16,14 @@ The run folder (`out`) holds:
   validation accuracy per trial, against parameter count and per value
   of each hyperparameter (see `study.plot_study`).
 
-JSON files are written to a temporary file and moved into place, so a
-killed process leaves the old file or the new one.
+The files are written with the run folder helpers of `train`
+(`training.run_dir`: atomic JSON and text writers, the settings
+comparison, the versions), so a killed process leaves the old file or
+the new one.
 """
 
-import importlib.metadata
-import json
 import math
 import os
-import platform
 import shlex
 import sys
 import time
@@ -33,7 +32,6 @@ from pathlib import Path
 
 import keras
 import keras_tuner
-import numpy as np
 
 from keras_cifar_blocks.hypermodels import base_hypermodel as base
 from keras_cifar_blocks.hypermodels.conv_stack import ConvStackHyperModel
@@ -43,16 +41,20 @@ from keras_cifar_blocks.hypermodels.study import PLOTS
 from keras_cifar_blocks.hypermodels.study import plot_study
 from keras_cifar_blocks.hypermodels.study import trials_markdown
 from keras_cifar_blocks.hypermodels.transfer import TransferHyperModel
+from keras_cifar_blocks.hypermodels.tune_settings import RESUMABLE_CHANGES
+from keras_cifar_blocks.hypermodels.tune_settings import TUNERS  # noqa: F401
+from keras_cifar_blocks.hypermodels.tune_settings import TuneSettings
 from keras_cifar_blocks.hypermodels.wide_resnet import WideResNetHyperModel
 from keras_cifar_blocks.training import run_dir
-from keras_cifar_blocks.utils import validation as check
+from keras_cifar_blocks.training.settings import DEFAULT_VALIDATION_SPLIT
+from keras_cifar_blocks.training.settings import validation_split_argument
+from keras_cifar_blocks.utils import validation
 
 SPACES = {
     "conv_stack": ConvStackHyperModel,
     "wide_resnet": WideResNetHyperModel,
     "transfer": TransferHyperModel,
 }
-TUNERS = ("hyperband", "random", "bayesian")
 OBJECTIVE = "val_accuracy"
 NUM_CLASSES = 10  # CIFAR-10
 
@@ -62,15 +64,6 @@ TRIALS = "trials.json"
 RESULTS = "results.md"
 BEST = "best.json"
 OUTPUTS = (CONFIG, TRIALS, RESULTS, BEST, *PLOTS.values())
-
-# Settings a resumed search may change; any other change is refused.
-RESUMABLE_CHANGES = (
-    "max_trials",
-    "evaluate",
-    "test_subset",
-    "verbose",
-    "time_budget",
-)
 
 
 def get_hypermodel(space, num_classes=NUM_CLASSES, **options):
@@ -97,7 +90,7 @@ def get_hypermodel(space, num_classes=NUM_CLASSES, **options):
     ...
     ValueError: Invalid value for argument `space`. Expected one of ...
     """
-    check.one_of("space", space, tuple(SPACES))
+    validation.one_of("space", space, tuple(SPACES))
     return SPACES[space](num_classes, **options)
 
 
@@ -112,7 +105,7 @@ def tune(
     batch_size=128,
     data_dir=None,
     subset=None,
-    val_split=0.1,
+    validation_split=DEFAULT_VALIDATION_SPLIT,
     test_subset=None,
     seed=0,
     out=None,
@@ -126,17 +119,24 @@ def tune(
     time_budget=None,
     progress=False,
     command=None,
+    val_split=None,
 ):
     """Searches a space on CIFAR-10, documented architectures first.
 
     The training images are split into a stratified training and
-    validation set (`val_split`); trials are scored on the validation
+    validation set (`validation_split`); trials are scored on the validation
     accuracy. The test set is read only with `evaluate=True`, once, to
     report the best model. With `documented_first=True` every documented
     architecture of the space (`hypermodel.documented_points()`) is
     evaluated before the tuner explores (see `enqueue_points`), so the
     best trial is never worse than the best documented point under the
     same budget.
+
+    `tune` is a composition of steps, each a function of this module:
+    the settings (`TuneSettings`), the run folder (`prepare_folder`, which
+    refuses a search with other settings), the data (`load_search_data`),
+    the tuner (`make_tuner`), the search, the evaluation of the best
+    model and the results (`write_results`).
 
     Run the same call again to resume a stopped search: finished trials
     are kept, the one that was cut off is retried, and the search goes
@@ -164,7 +164,8 @@ def tune(
         data_dir: where CIFAR-10 is; see `datasets.load_cifar10`.
         subset: int, a class-balanced subset of the 50,000 training images
             to search on (before the validation split). Defaults to all.
-        val_split: float in (0, 1), the validation share. Defaults to 0.1.
+        validation_split: float in (0, 1), the validation share. Defaults
+            to 0.1.
         test_subset: int, a class-balanced subset of the test set for
             `evaluate`. Defaults to all 10,000 images.
         seed: int, seeds the data subsets, the split, the tuner and Keras.
@@ -190,6 +191,7 @@ def tune(
         command: the command line that called `tune`, as a string or a
             list of strings (as `kcb train` takes it), recorded in
             `config.json` and `results.md`.
+        val_split: deprecated name of `validation_split`.
 
     Returns:
         The run folder, a `Path`.
@@ -198,7 +200,7 @@ def tune(
         ValueError: for an invalid argument, or a run folder holding a
             search with other settings.
     """
-    settings = _check_settings(
+    settings = TuneSettings(
         space=space,
         tuner=tuner,
         epochs=epochs,
@@ -207,7 +209,7 @@ def tune(
         hyperband_iterations=hyperband_iterations,
         batch_size=batch_size,
         subset=subset,
-        val_split=val_split,
+        validation_split=validation_split_argument(validation_split, val_split),
         test_subset=test_subset,
         seed=seed,
         documented_first=documented_first,
@@ -218,82 +220,37 @@ def tune(
         verbose=verbose,
         time_budget=time_budget,
     )
-    check.boolean("overwrite", overwrite)
-    check.boolean("progress", progress)
+    validation.boolean("overwrite", overwrite)
+    validation.boolean("progress", progress)
     command = _command_line(command)
     out = Path(out if out is not None else f"runs/tune_{space}_{tuner}")
     role = process_role()
-    hypermodel = get_hypermodel(space, **settings["options"])
-    fixed_hp = _fixed_hyperparameters(hypermodel, settings["fixed"])
+    hypermodel = get_hypermodel(space, **settings.options)
+    fixed_hp = _fixed_hyperparameters(hypermodel, settings.fixed)
+    # The chief prepares the folder; a worker never deletes its project.
+    overwrite = overwrite and role != "worker"
+    prepare_folder(out, settings, overwrite, check=role != "worker")
+    data = None if role == "chief" else load_search_data(data_dir, settings)
 
-    if role != "worker":
-        _prepare_folder(out, settings, overwrite)
-    else:
-        # Never let a worker delete the chief's project.
-        overwrite = False
-        out.mkdir(parents=True, exist_ok=True)
-
-    data = None
-    if role != "chief":
-        data = _load_data(data_dir, settings)
-
-    keras.utils.set_random_seed(seed)
-    search_tuner = _make_tuner(hypermodel, settings, fixed_hp, out, overwrite)
+    keras.utils.set_random_seed(settings.seed)
+    search_tuner = make_tuner(hypermodel, settings, fixed_hp, out, overwrite)
     queue = []
-    if settings["documented_first"]:
+    if settings.documented_first:
         queue = _enqueue_documented(search_tuner, hypermodel)
-
-    sizes = (
-        {
-            "train": int(len(data["x_train"])),
-            "validation": int(len(data["x_val"])),
-        }
-        if data
-        else None
-    )
     if role != "worker":
-        _start_session(out, settings, command, queue, sizes)
-    budget = None
-    if isinstance(search_tuner.oracle, keras_tuner.Oracle):
-        # The oracle (here, or the chief's) decides which trial starts and
-        # sees each one end, also the workers' trials.
-        if progress:
-            _print_progress(
-                search_tuner.oracle, queue, planned_trials(settings, queue)
-            )
-        if settings["time_budget"] is not None:
-            budget = _stop_after(
-                search_tuner.oracle, time.monotonic() + settings["time_budget"]
-            )
-
-    started = time.perf_counter()
-    callbacks = []
-    if settings["early_stopping_patience"]:
-        callbacks.append(
-            keras.callbacks.EarlyStopping(
-                monitor=OBJECTIVE,
-                mode="max",
-                patience=settings["early_stopping_patience"],
-            )
-        )
-    fit_args = (data["x_train"], data["y_train"]) if data else (None, None)
-    search_tuner.search(
-        *fit_args,
-        validation_data=(data["x_val"], data["y_val"]) if data else None,
-        epochs=settings["epochs"],
-        batch_size=settings["batch_size"],
-        callbacks=callbacks,
-        verbose=settings["verbose"],
-    )
-    seconds = time.perf_counter() - started
+        start_session(out, settings, command, queue, _sizes(data))
+    budget = _watch_oracle(search_tuner.oracle, settings, queue, progress)
+    seconds = _search(search_tuner, settings, data)
     if role == "worker":
         return out
 
-    test = None
-    if settings["evaluate"]:
-        test = _evaluate(search_tuner, hypermodel, data_dir, settings)
+    test = (
+        _evaluate(search_tuner, hypermodel, data_dir, settings)
+        if settings.evaluate
+        else None
+    )
     stopped = budget is not None and budget["spent"]
-    _write_results(
+    write_results(
         out, search_tuner, queue, settings, command, seconds, test, stopped
     )
     return out
@@ -302,94 +259,15 @@ def tune(
 # Arguments.
 
 
-def _check_settings(**s):
-    if not isinstance(s["space"], str):
-        raise TypeError(
-            "Invalid type for argument `space`. Expected a space name, one "
-            f"of {list(SPACES)}. Received space={s['space']!r}"
-        )
-    check.one_of("space", s["space"], tuple(SPACES))
-    check.one_of("tuner", s["tuner"], TUNERS)
-    check.positive_int("epochs", s["epochs"])
-    if s["tuner"] == "hyperband":
-        if s["max_trials"] is not None:
-            raise ValueError(
-                "Invalid value for argument `max_trials`. Hyperband's "
-                "budget is set by `epochs` (max_epochs), `factor` and "
-                "`hyperband_iterations`; use max_trials with tuner='random' "
-                f"or 'bayesian'. Received max_trials={s['max_trials']!r}"
-            )
-        if isinstance(s["factor"], bool) or not isinstance(s["factor"], int):
-            raise ValueError(
-                "Invalid value for argument `factor`. Expected an integer "
-                f">= 2. Received factor={s['factor']!r}"
-            )
-        if s["factor"] < 2:
-            raise ValueError(
-                "Invalid value for argument `factor`. Expected an integer "
-                f">= 2. Received factor={s['factor']!r}"
-            )
-        check.positive_int("hyperband_iterations", s["hyperband_iterations"])
-    elif s["max_trials"] is None:
-        s["max_trials"] = 20
-    else:
-        check.positive_int("max_trials", s["max_trials"])
-    check.positive_int("batch_size", s["batch_size"])
-    for key in ("subset", "test_subset", "early_stopping_patience"):
-        if s[key] is not None:
-            check.positive_int(key, s[key])
-    if (
-        isinstance(s["val_split"], bool)
-        or not isinstance(s["val_split"], (int, float))
-        or not 0 < s["val_split"] < 1
-    ):
-        raise ValueError(
-            "Invalid value for argument `val_split`. Expected a float in "
-            f"(0, 1). Received val_split={s['val_split']!r}"
-        )
-    if isinstance(s["seed"], bool) or not isinstance(s["seed"], int):
-        raise ValueError(
-            "Invalid value for argument `seed`. Expected an int >= 0. "
-            f"Received seed={s['seed']!r}"
-        )
-    if s["seed"] < 0:
-        raise ValueError(
-            "Invalid value for argument `seed`. Expected an int >= 0. "
-            f"Received seed={s['seed']!r}"
-        )
-    check.boolean("documented_first", s["documented_first"])
-    check.boolean("evaluate", s["evaluate"])
-    for key in ("fixed", "options"):
-        value = {} if s[key] is None else s[key]
-        if not isinstance(value, dict):
-            raise TypeError(
-                f"Invalid type for argument `{key}`. Expected a dict. "
-                f"Received {key}={value!r} of type {type(value).__name__}"
-            )
-        s[key] = dict(value)
-    check.one_of("verbose", s["verbose"], (0, 1, 2, "auto"))
-    budget = s["time_budget"]
-    if budget is not None and (
-        isinstance(budget, bool)
-        or not isinstance(budget, (int, float))
-        or not 0 < budget < math.inf
-    ):
-        raise ValueError(
-            "Invalid value for argument `time_budget`. Expected a number of "
-            f"seconds > 0, or None. Received time_budget={budget!r}"
-        )
-    return s
-
-
 def _fixed_hyperparameters(hypermodel, fixed):
     if not fixed:
         return None
     # Completed values would fix every hyperparameter: fix only the given.
     values = base.check_values(hypermodel.space(), fixed, "fixed")
-    hp = keras_tuner.HyperParameters()
+    hyperparameters = keras_tuner.HyperParameters()
     for key in fixed:
-        hp.Fixed(key, values[key])
-    return hp
+        hyperparameters.Fixed(key, values[key])
+    return hyperparameters
 
 
 def _command_line(command) -> str | None:
@@ -421,45 +299,53 @@ def process_role() -> str:
 
 
 def _write_json(path: Path, data) -> None:
-    run_dir.write_json(path, data, default=_to_json)
+    run_dir.write_json(path, data, default=run_dir.to_json)
 
 
-def _to_json(value):
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, Path):
-        return str(value)
-    return repr(value)
+def prepare_folder(
+    out, settings: TuneSettings, overwrite: bool, check: bool = True
+) -> None:
+    """Makes `out` ready for the search, or refuses it.
+
+    With `overwrite`, the results of an earlier search are removed (the
+    tuner replaces its project). Else a folder holding a search with
+    other settings (besides `RESUMABLE_CHANGES`), or a KerasTuner project
+    that `tune` did not write, is refused.
+
+    Args:
+        out: the run folder (created if missing).
+        settings: the search's `TuneSettings`.
+        overwrite: bool, whether an earlier search is replaced.
+        check: bool, whether to check (or clear) what `out` holds; a
+            distributed worker only creates the folder, which its chief
+            checks. Defaults to `True`.
+
+    Raises:
+        ValueError: if `out` may not be used (see above).
+    """
+    out = Path(out)
+    if check:
+        _clear_or_refuse(out, settings, overwrite)
+    out.mkdir(parents=True, exist_ok=True)
 
 
-def _comparable(settings) -> dict:
-    stored = json.loads(json.dumps(settings, default=_to_json))
-    return {k: v for k, v in stored.items() if k not in RESUMABLE_CHANGES}
-
-
-def _prepare_folder(out: Path, settings, overwrite: bool) -> None:
+def _clear_or_refuse(out: Path, settings: TuneSettings, overwrite: bool):
     config_path = out / CONFIG
     if overwrite:
         for name in OUTPUTS:
             (out / name).unlink(missing_ok=True)
     elif config_path.exists():
-        stored = json.loads(config_path.read_text(encoding="utf-8"))
-        before = _comparable(stored.get("settings", {}))
-        now = _comparable(settings)
-        changed = sorted(
-            key
-            for key in set(before) | set(now)
-            if before.get(key) != now.get(key)
+        changed = run_dir.changed_settings(
+            run_dir.read_json(config_path).get("settings", {}),
+            settings.as_config(),
+            resumable=RESUMABLE_CHANGES,
+            default=run_dir.to_json,
         )
         if changed:
-            differences = ", ".join(
-                f"{key}: {before.get(key)!r} -> {now.get(key)!r}"
-                for key in changed
-            )
             raise ValueError(
                 f"The run folder '{out}' holds a search with other settings "
-                f"({differences}). Pass overwrite=True to replace it, or "
-                "another `out`."
+                f"({run_dir.describe_changes(changed)}). Pass overwrite=True "
+                "to replace it, or another `out`."
             )
     elif (out / PROJECT / "oracle.json").exists():
         # (Distributed workers create `PROJECT` before the chief gets here,
@@ -469,31 +355,28 @@ def _prepare_folder(out: Path, settings, overwrite: bool) -> None:
             f"{CONFIG}; it was not written by `tune`. Pass overwrite=True "
             "to replace it, or another `out`."
         )
-    out.mkdir(parents=True, exist_ok=True)
 
 
 def _versions() -> dict:
-    versions = {
-        "python": platform.python_version(),
+    """The versions a search records (`config.json`'s layout)."""
+    environment = run_dir.environment()
+    return {
+        "python": environment["python"],
         "keras": keras.__version__,
-        "keras_backend": keras.backend.backend(),
-        "numpy": np.__version__,
+        "keras_backend": environment["backend"],
+        "numpy": environment["versions"]["numpy"],
+        **run_dir.package_versions(
+            ("keras-tuner", "keras-cifar-blocks"), missing=True
+        ),
     }
-    for package in ("keras-tuner", "keras-cifar-blocks"):
-        try:
-            versions[package] = importlib.metadata.version(package)
-        except importlib.metadata.PackageNotFoundError:
-            versions[package] = None
-    return versions
 
 
-def _start_session(out, settings, command, queue, sizes) -> None:
-    path = out / CONFIG
-    config = (
-        json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-    )
+def start_session(out, settings: TuneSettings, command, queue, sizes) -> None:
+    """Records a new session of the search in `config.json` (`running`)."""
+    path = Path(out) / CONFIG
+    config = run_dir.read_json(path) if path.exists() else {}
     config.update(
-        settings=settings,
+        settings=settings.as_config(),
         status="running",
         documented_points=[name for name, _ in queue],
         versions=_versions(),
@@ -515,16 +398,27 @@ def _start_session(out, settings, command, queue, sizes) -> None:
 # Data.
 
 
-def _load_data(data_dir, settings) -> dict:
+def load_search_data(data_dir, settings: TuneSettings) -> dict:
+    """The training and validation arrays of a search.
+
+    A class-balanced `subset` of the CIFAR-10 training images (if smaller
+    than the training set), split into stratified training and
+    validation sets, both drawn with `seed`.
+
+    Returns:
+        A dict with `x_train`, `y_train`, `x_val`, `y_val`.
+    """
     from keras_cifar_blocks.datasets import load_cifar10
     from keras_cifar_blocks.datasets import subset
     from keras_cifar_blocks.datasets import train_validation_split
 
-    (x, y), _ = load_cifar10(data_dir)
-    if settings["subset"] is not None and settings["subset"] < len(x):
-        x, y = subset(x, y, settings["subset"], seed=settings["seed"])
+    (images, labels), _ = load_cifar10(data_dir)
+    if settings.subset is not None and settings.subset < len(images):
+        images, labels = subset(
+            images, labels, settings.subset, seed=settings.seed
+        )
     (x_train, y_train), (x_val, y_val) = train_validation_split(
-        x, y, settings["val_split"], seed=settings["seed"]
+        images, labels, settings.validation_split, seed=settings.seed
     )
     return {
         "x_train": x_train,
@@ -534,14 +428,24 @@ def _load_data(data_dir, settings) -> dict:
     }
 
 
-# The tuner.
+def _sizes(data) -> dict | None:
+    if data is None:
+        return None
+    return {
+        "train": int(len(data["x_train"])),
+        "validation": int(len(data["x_val"])),
+    }
 
 
-def _make_tuner(hypermodel, settings, fixed_hp, out, overwrite):
+# The tuner and the search.
+
+
+def make_tuner(hypermodel, settings: TuneSettings, fixed_hp, out, overwrite):
+    """The KerasTuner tuner of the search, its project in `out/search`."""
     common = {
         "hypermodel": hypermodel,
         "objective": OBJECTIVE,
-        "seed": settings["seed"],
+        "seed": settings.seed,
         "hyperparameters": fixed_hp,
         "directory": str(out),
         "project_name": PROJECT,
@@ -551,19 +455,60 @@ def _make_tuner(hypermodel, settings, fixed_hp, out, overwrite):
         # (out of memory, a broken install): stop after a few in a row.
         "max_consecutive_failed_trials": 3,
     }
-    if settings["tuner"] == "hyperband":
+    if settings.tuner == "hyperband":
         return keras_tuner.Hyperband(
-            max_epochs=settings["epochs"],
-            factor=settings["factor"],
-            hyperband_iterations=settings["hyperband_iterations"],
+            max_epochs=settings.epochs,
+            factor=settings.factor,
+            hyperband_iterations=settings.hyperband_iterations,
             **common,
         )
     tuner_class = (
         keras_tuner.RandomSearch
-        if settings["tuner"] == "random"
+        if settings.tuner == "random"
         else keras_tuner.BayesianOptimization
     )
-    return tuner_class(max_trials=settings["max_trials"], **common)
+    return tuner_class(max_trials=settings.max_trials, **common)
+
+
+def _watch_oracle(oracle, settings: TuneSettings, queue, progress: bool):
+    """Progress lines and the time budget, on the oracle that decides.
+
+    The oracle (here, or the chief's) decides which trial starts and sees
+    each one end, also the workers' trials. Returns the budget's state
+    (see `_stop_after`), or None without a budget or an oracle here.
+    """
+    if not isinstance(oracle, keras_tuner.Oracle):
+        return None
+    if progress:
+        total = planned_trials(settings.as_config(), queue)
+        _print_progress(oracle, queue, total)
+    if settings.time_budget is None:
+        return None
+    return _stop_after(oracle, time.monotonic() + settings.time_budget)
+
+
+def _search(search_tuner, settings: TuneSettings, data) -> float:
+    """Runs the search; returns its seconds."""
+    started = time.perf_counter()
+    callbacks = []
+    if settings.early_stopping_patience:
+        callbacks.append(
+            keras.callbacks.EarlyStopping(
+                monitor=OBJECTIVE,
+                mode="max",
+                patience=settings.early_stopping_patience,
+            )
+        )
+    fit_args = (data["x_train"], data["y_train"]) if data else (None, None)
+    search_tuner.search(
+        *fit_args,
+        validation_data=(data["x_val"], data["y_val"]) if data else None,
+        epochs=settings.epochs,
+        batch_size=settings.batch_size,
+        callbacks=callbacks,
+        verbose=settings.verbose,
+    )
+    return time.perf_counter() - started
 
 
 def _enqueue_documented(search_tuner, hypermodel):
@@ -711,12 +656,9 @@ def _evaluate(search_tuner, hypermodel, data_dir, settings):
     if not best or best[0].status != "COMPLETED":
         return None
     _, (x_test, y_test) = load_cifar10(data_dir)
-    if settings["test_subset"] is not None and settings["test_subset"] < len(
-        x_test
-    ):
-        x_test, y_test = subset(
-            x_test, y_test, settings["test_subset"], seed=settings["seed"]
-        )
+    test_subset = settings.test_subset
+    if test_subset is not None and test_subset < len(x_test):
+        x_test, y_test = subset(x_test, y_test, test_subset, seed=settings.seed)
     with warnings.catch_warnings():
         # The checkpoint holds the optimizer's state, which an evaluation
         # does not need; Keras says so when the weights are loaded.
@@ -727,7 +669,7 @@ def _evaluate(search_tuner, hypermodel, data_dir, settings):
     loss, accuracy = model.evaluate(
         hypermodel.preprocess(best[0].hyperparameters, x_test),
         y_test,
-        batch_size=settings["batch_size"],
+        batch_size=settings.batch_size,
         verbose=0,
     )
     return {
@@ -802,16 +744,38 @@ def _best(records, point_only=False):
     return max(completed, key=lambda r: r["score"], default=None)
 
 
-def _write_results(
+def write_results(
     out, search_tuner, queue, settings, command, seconds, test, stopped
-):
+) -> None:
+    """Writes `trials.json`, `best.json`, `results.md` and the plots.
+
+    Also ends the session in `config.json`: its seconds, and the status
+    `"complete"`, or `"stopped"` when the time budget ended it.
+    """
+    out = Path(out)
     records = trial_records(search_tuner.oracle, queue)
     for record in records:
         if record["epochs"] is None:
-            record["epochs"] = settings["epochs"]
+            record["epochs"] = settings.epochs
+    summary = _summary(records, test)
+    _write_json(out / TRIALS, records)
+    _write_json(out / BEST, summary)
+    config = run_dir.read_json(out / CONFIG)
+    config["status"] = "stopped" if stopped else "complete"
+    config["sessions"][-1]["seconds"] = round(seconds, 1)
+    config["sessions"][-1]["time_budget_spent"] = stopped
+    _write_json(out / CONFIG, config)
+    run_dir.write_text(
+        out / RESULTS, results_markdown(config, records, summary, command)
+    )
+    plot_study(records, out, title=f"{settings.space} search")
+
+
+def _summary(records, test) -> dict:
+    """`best.json`: the best trial, the best documented one, the test."""
     best = _best(records)
     best_point = _best(records, point_only=True)
-    summary = {
+    return {
         "objective": OBJECTIVE,
         "best": best,
         "best_documented": best_point,
@@ -824,17 +788,6 @@ def _write_results(
         "completed": sum(r["status"] == "COMPLETED" for r in records),
         "test": test,
     }
-    _write_json(out / TRIALS, records)
-    _write_json(out / BEST, summary)
-    config = json.loads((out / CONFIG).read_text(encoding="utf-8"))
-    config["status"] = "stopped" if stopped else "complete"
-    config["sessions"][-1]["seconds"] = round(seconds, 1)
-    config["sessions"][-1]["time_budget_spent"] = stopped
-    _write_json(out / CONFIG, config)
-    (out / RESULTS).write_text(
-        results_markdown(config, records, summary, command), encoding="utf-8"
-    )
-    plot_study(records, out, title=f"{settings['space']} search")
 
 
 def format_values(values, separator=", ") -> str:

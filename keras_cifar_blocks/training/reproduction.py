@@ -30,20 +30,22 @@ from pathlib import Path
 import keras
 
 from keras_cifar_blocks.architectures import get_architecture
-from keras_cifar_blocks.training import run_dir as files
+from keras_cifar_blocks.training import run_dir
+from keras_cifar_blocks.training.settings import TEST_IMAGES
+from keras_cifar_blocks.training.settings import TRAIN_IMAGES
 from keras_cifar_blocks.training.training_loop import train
 
 SUMMARY = "reproduction.json"
 TABLE = "README.md"
 # What a results row holds: the run's light files (never model.keras).
 EXPORTED = (
-    files.CONFIG,
-    files.HISTORY,
-    files.METRICS,
-    files.REPORT,
-    files.LEARNING_CURVES,
-    files.CONFUSION_MATRIX,
-    files.MISCLASSIFIED,
+    run_dir.CONFIG,
+    run_dir.HISTORY,
+    run_dir.METRICS,
+    run_dir.REPORT,
+    run_dir.LEARNING_CURVES,
+    run_dir.CONFUSION_MATRIX,
+    run_dir.MISCLASSIFIED,
 )
 KEEP = {"final": "last", "best": "best"}
 TABLE_BEGIN = "<!-- BEGIN GENERATED table: kcb reproduce -->"
@@ -57,8 +59,6 @@ ESTIMATES_END = "<!-- END GENERATED estimates -->"
 # in 3.83 s on one NVIDIA A100 (Jordan 2024, arXiv:2404.00498): the FLOP
 # rate it achieves there is the GPU rate the estimates assume.
 AIRBENCH94 = {"architecture": "fast_cifar", "epochs": 9.9, "seconds": 3.83}
-TRAIN_IMAGES = 50_000
-TEST_IMAGES = 10_000
 
 
 def reproduction_precision(backend: str | None = None) -> str:
@@ -110,10 +110,13 @@ def reproduce(
         precision: the dtype policy; defaults to
             `reproduction_precision()`.
         seed: int >= 0, the run's seed. Defaults to `0`.
-        epochs, subset, test_subset: for a quick check of the protocol
-            only: fewer epochs, a class-balanced subset of the training
-            or test images. A row trained with any of them is marked
-            "not the full protocol" in the table.
+        epochs: fewer epochs, for a quick check of the protocol only. A
+            row trained with `epochs`, `subset` or `test_subset` is
+            marked "not the full protocol" in the table.
+        subset: a class-balanced subset of the training images, for a
+            quick check only.
+        test_subset: a class-balanced subset of the test images, for a
+            quick check only.
         verbose: Keras verbosity. Defaults to `"auto"`.
         command: optional command line (a string or a list of strings)
             recorded in the row; the CLI passes it.
@@ -163,7 +166,7 @@ def reproduce(
         command=command,
         full_protocol=epochs is None and subset is None and test_subset is None,
     )
-    existing = files.existing_run(run, name)
+    existing = run_dir.existing_run(run, name)
     if existing is not None and existing.get("status") == "complete":
         # Finished earlier (e.g. `--all` run again after a stop): the row
         # is exported again, nothing is trained.
@@ -176,7 +179,7 @@ def reproduce(
         test_subset=test_subset,
         data_dir=data_dir,
         seed=seed,
-        val_split=protocol.validation_split
+        validation_split=protocol.validation_split
         if protocol.validation == "split"
         else 0.0,
         validate_on_test=protocol.validation == "test",
@@ -192,7 +195,7 @@ def reproduce(
 def _check_results_folder(results: Path, name: str) -> None:
     summary = results / SUMMARY
     if summary.exists():
-        architecture = files.read_json(summary).get("architecture")
+        architecture = run_dir.read_json(summary).get("architecture")
         if architecture != name:
             raise FileExistsError(
                 f"Refusing to overwrite '{results}': it holds the "
@@ -225,15 +228,15 @@ class _Exporter(keras.callbacks.Callback):
             if source.exists():
                 shutil.copyfile(source, self.results / f".{name}.tmp")
                 os.replace(self.results / f".{name}.tmp", self.results / name)
-        _relative_data_dir(self.results / files.CONFIG)
+        _relative_data_dir(self.results / run_dir.CONFIG)
         summary = summarize(
-            files.load_config(self.run),
-            files.load_history(self.run),
-            _read_optional(self.run / files.METRICS),
+            run_dir.load_config(self.run),
+            run_dir.load_history(self.run),
+            _read_optional(self.run / run_dir.METRICS),
             command=self.command,
             full_protocol=self.full_protocol,
         )
-        files.write_json(self.results / SUMMARY, summary)
+        run_dir.write_json(self.results / SUMMARY, summary)
         write_table(self.results.parent)
         return summary
 
@@ -244,15 +247,15 @@ def _relative_data_dir(config_path: Path) -> None:
     Rows are committed: the data folder of the machine that ran them
     (an absolute path) would mean nothing elsewhere.
     """
-    config = files.read_json(config_path)
+    config = run_dir.read_json(config_path)
     data_dir = config.get("data", {}).get("data_dir")
     if data_dir and os.path.isabs(data_dir):
         config["data"]["data_dir"] = os.path.relpath(data_dir)
-        files.write_json(config_path, config)
+        run_dir.write_json(config_path, config)
 
 
 def _read_optional(path: Path):
-    return files.read_json(path) if path.exists() else None
+    return run_dir.read_json(path) if path.exists() else None
 
 
 def hardware() -> dict:
@@ -392,7 +395,7 @@ def table(results_dir) -> str:
     """The markdown table of every row in `results_dir`, and the commands."""
     results_dir = Path(results_dir)
     rows = sorted(
-        (path.parent.name, files.read_json(path))
+        (path.parent.name, run_dir.read_json(path))
         for path in results_dir.glob(f"*/{SUMMARY}")
     )
     lines = [
@@ -442,10 +445,7 @@ def _write_block(path: Path, begin: str, body: str, end: str) -> Path:
         text = pattern.sub(lambda _: generated, text)
     else:
         text = (text.rstrip() + "\n\n" if text else "") + generated + "\n"
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
-    return path
+    return run_dir.write_text(path, text)
 
 
 def reproduced_accuracies(results_dir) -> dict[str, dict]:
@@ -456,7 +456,7 @@ def reproduced_accuracies(results_dir) -> dict[str, dict]:
     """
     found = {}
     for path in sorted(Path(results_dir).glob(f"*/{SUMMARY}")):
-        summary = files.read_json(path)
+        summary = run_dir.read_json(path)
         if summary["status"] != "complete" or not summary["full_protocol"]:
             continue
         name = summary["architecture"]
@@ -575,7 +575,7 @@ def _measured(results_dir, rows) -> dict:
     if results_dir is None:
         return measured
     for path in sorted(Path(results_dir).glob(f"*/{SUMMARY}")):
-        summary = files.read_json(path)
+        summary = run_dir.read_json(path)
         name = summary["architecture"]
         if (
             path.parent.name != name
@@ -636,7 +636,7 @@ def write_estimates(results_dir) -> Path:
     results_dir = Path(results_dir)
     results_dir.mkdir(parents=True, exist_ok=True)
     estimates = cost_estimates(results_dir)
-    files.write_json(results_dir / ESTIMATES, estimates)
+    run_dir.write_json(results_dir / ESTIMATES, estimates)
     return _write_block(
         results_dir / TABLE,
         ESTIMATES_BEGIN,

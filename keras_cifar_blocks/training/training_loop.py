@@ -1,5 +1,22 @@
-"""`train(name)`: train a documented architecture with its recipe."""
+"""`train(name)`: train a documented architecture with its recipe.
 
+`train` is a short composition of steps, each a function of this module
+that can be called (and tested) alone:
+
+1. settings: `TrainSettings.for_architecture` checks the arguments;
+2. resume state: `resume_state` reads the run folder (the config of an
+   unfinished run to go on with, or `None`) and refuses what may not be
+   used;
+3. data: `load_data`, the arrays of the run;
+4. inputs: `make_inputs`, the normalization, augmentation, loss and
+   `tf.data` pipelines;
+5. model: `build_model`, built and compiled;
+6. callbacks: `make_callbacks`, the run's own callbacks in their order;
+7. fit: `fit_run` records `config.json` and fits;
+8. evaluate: `evaluation.evaluate_model` on the test set.
+"""
+
+import contextlib
 import dataclasses
 import datetime
 import os
@@ -7,14 +24,14 @@ import shutil
 from pathlib import Path
 
 import keras
-import numpy as np
 
 from keras_cifar_blocks import datasets
 from keras_cifar_blocks.architectures import get_architecture
 from keras_cifar_blocks.augmentation import augmentation_preset
 from keras_cifar_blocks.training import distribution
-from keras_cifar_blocks.training import run_dir as files
+from keras_cifar_blocks.training import run_dir
 from keras_cifar_blocks.training.data import IMAGE_FOLDER
+from keras_cifar_blocks.training.data import RunData
 from keras_cifar_blocks.training.data import load_run_data
 from keras_cifar_blocks.training.data import make_training_datasets
 from keras_cifar_blocks.training.data import recipe_loss
@@ -22,202 +39,15 @@ from keras_cifar_blocks.training.evaluation import evaluate_model
 from keras_cifar_blocks.training.normalization import InputNormalization
 from keras_cifar_blocks.training.reports import best_epoch
 from keras_cifar_blocks.training.run_recorder import RunRecorder
-from keras_cifar_blocks.utils import validation as check
+from keras_cifar_blocks.training.settings import DEFAULT_VALIDATION_SPLIT
+from keras_cifar_blocks.training.settings import LEGACY_SETTINGS
+from keras_cifar_blocks.training.settings import TrainSettings
+from keras_cifar_blocks.training.settings import validation_split_argument
+from keras_cifar_blocks.utils import validation
 
 # `model.keras` is the epoch with the best validation accuracy.
 CHECKPOINT_MONITOR = "val_accuracy"
-# Training and test images of CIFAR-10 and CIFAR-100 alike.
-TRAIN_IMAGES = 50_000
-TEST_IMAGES = 10_000
 VERBOSITIES = ("auto", 0, 1, 2)
-# Which epoch's model `model.keras` holds (and the test set evaluates).
-KEEP = ("best", "last")
-# The dtype policies a run may train under.
-PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
-# Settings that runs recorded before they existed had, in effect.
-LEGACY_SETTINGS = {
-    "images": None,
-    "test_images": None,
-    "validate_on_test": False,
-    "keep": "best",
-    "precision": "float32",
-}
-
-
-def _now() -> str:
-    return (
-        datetime.datetime.now(datetime.timezone.utc)
-        .replace(microsecond=0)
-        .isoformat()
-    )
-
-
-def _check_size(name: str, value, minimum: int, maximum: int):
-    if value is None:
-        return None
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, np.integer))
-        or not minimum <= value <= maximum
-    ):
-        raise ValueError(
-            f"Invalid value for argument `{name}`. Expected an integer in "
-            f"[{minimum}, {maximum}] or None. Received {name}={value!r}"
-        )
-    return int(value)
-
-
-def _check_val_split(val_split) -> float:
-    if (
-        isinstance(val_split, bool)
-        or not isinstance(val_split, (int, float))
-        or not 0.0 <= val_split < 1.0
-    ):
-        raise ValueError(
-            "Invalid value for argument `val_split`. Expected a float in "
-            "[0, 1): the share of the training images held out for "
-            "validation (0 trains on all of them). Received "
-            f"val_split={val_split!r}"
-        )
-    return float(val_split)
-
-
-def _check_validation(recipe, settings: dict) -> None:
-    """Checks the validation settings against each other and the recipe."""
-    if settings["validate_on_test"] and settings["val_split"]:
-        raise ValueError(
-            "Invalid value for argument `validate_on_test`. The test set "
-            "replaces the validation split, so it needs val_split=0. "
-            f"Received validate_on_test=True, val_split={settings['val_split']}"
-        )
-    validated = settings["validate_on_test"] or settings["val_split"] > 0
-    if settings["keep"] == "best" and not validated:
-        raise ValueError(
-            "Invalid value for argument `keep`. 'best' chooses the epoch "
-            "with the best validation accuracy, and with val_split=0 there "
-            "is no validation data: pass keep='last', a val_split > 0 or "
-            "validate_on_test=True. Received keep='best'"
-        )
-    rule = recipe.early_stopping
-    if rule is not None and rule.monitor.startswith("val_") and not validated:
-        raise ValueError(
-            f"Invalid value for argument `val_split`. The recipe of "
-            f"{recipe.name!r} stops early on {rule.monitor!r}, which needs "
-            "validation data: pass a val_split > 0 or validate_on_test=True. "
-            "Received val_split=0"
-        )
-
-
-def _check_precision(precision) -> str:
-    """The dtype policy name to train under (the global one for None)."""
-    if precision is None:
-        return keras.config.dtype_policy().name
-    return check.one_of("precision", precision, PRECISIONS)
-
-
-def _check_callbacks(callbacks) -> list:
-    if callbacks is None:
-        return []
-    if isinstance(callbacks, keras.callbacks.Callback) or not all(
-        isinstance(callback, keras.callbacks.Callback) for callback in callbacks
-    ):
-        raise TypeError(
-            "Invalid type for argument `callbacks`. Expected a list of "
-            "keras.callbacks.Callback or None. Received "
-            f"callbacks={callbacks!r}"
-        )
-    return list(callbacks)
-
-
-def _check_seed(seed) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(
-            "Invalid value for argument `seed`. Expected an integer >= 0. "
-            f"Received seed={seed!r}"
-        )
-    return seed
-
-
-def _check_overrides(entry, overrides) -> dict:
-    if overrides is None:
-        return {}
-    if not isinstance(overrides, dict):
-        raise TypeError(
-            "Invalid type for argument `overrides`. Expected a dict of "
-            f"architecture options or None. Received overrides={overrides!r}"
-        )
-    unknown = sorted(set(overrides) - set(entry.overrides))
-    if unknown:
-        raise TypeError(
-            f"Unknown override(s) {unknown} for architecture "
-            f"{entry.name!r}. Valid overrides: {list(entry.overrides)}"
-        )
-    return dict(overrides)
-
-
-def _check_out(out, name: str) -> Path:
-    if out is None:
-        return Path("runs") / name
-    if not isinstance(out, (str, os.PathLike)) or not os.fspath(out):
-        raise TypeError(
-            "Invalid type for argument `out`. Expected a folder path. "
-            f"Received out={out!r}"
-        )
-    return Path(out)
-
-
-def _check_command(command):
-    if command is None:
-        return None
-    if isinstance(command, str) or not all(
-        isinstance(part, str) for part in command
-    ):
-        raise TypeError(
-            "Invalid type for argument `command`. Expected a list of "
-            f"strings or None. Received command={command!r}"
-        )
-    return list(command)
-
-
-def _early_stopping_config(recipe) -> dict | None:
-    if recipe.early_stopping is None:
-        return None
-    return dataclasses.asdict(recipe.early_stopping)
-
-
-def _existing_run(out: Path, name: str, settings: dict, overwrite: bool):
-    """The config of the unfinished run to resume in `out`, or None.
-
-    Raises if `out` may not be used: another architecture's run or files
-    that are not a run (even with `overwrite`), a finished run (without
-    `overwrite`), or an unfinished run with other settings. With
-    `overwrite`, the caller removes the old run once the data is loaded.
-    """
-    existing = files.existing_run(out, name)
-    if existing is None or overwrite:
-        return None
-    existing["settings"] = {
-        **LEGACY_SETTINGS,
-        **existing.get("settings", {}),
-    }
-    if existing.get("status") == "complete":
-        raise FileExistsError(
-            f"'{out}' already holds a finished run of {name!r} (see its "
-            f"{files.REPORT}). Choose another `out` folder (--out), or "
-            "pass overwrite=True (--overwrite) to train it again."
-        )
-    changed = files.changed_settings(existing.get("settings", {}), settings)
-    if changed:
-        details = ", ".join(
-            f"{key}: {old!r} -> {new!r}" for key, (old, new) in changed.items()
-        )
-        raise ValueError(
-            f"'{out}' holds an unfinished run of {name!r} with other "
-            f"settings ({details}). Resume it with its settings, pass "
-            "overwrite=True (--overwrite) to start over, or choose another "
-            "`out` folder."
-        )
-    return existing
 
 
 def train(
@@ -228,7 +58,7 @@ def train(
     data_dir=None,
     subset=None,
     test_subset=None,
-    val_split=0.1,
+    validation_split=DEFAULT_VALIDATION_SPLIT,
     seed=0,
     out=None,
     overrides=None,
@@ -244,6 +74,7 @@ def train(
     callbacks=None,
     images=None,
     test_images=None,
+    val_split=None,
 ) -> Path:
     """Trains a documented architecture with its recipe; writes a run folder.
 
@@ -252,15 +83,20 @@ def train(
     (integer labels, one-hot for a categorical loss), the augmentation
     preset (applied to the training batches in the `tf.data` pipeline),
     the input normalization (fitted on the training images) and the early
-    stopping rule. A stratified `val_split` of the training images is
-    held out: early stopping watches it and `model.keras` keeps the epoch
-    with the best validation accuracy (`keras.callbacks.ModelCheckpoint`).
+    stopping rule. A stratified `validation_split` of the training images
+    is held out: early stopping watches it and `model.keras` keeps the
+    epoch with the best validation accuracy
+    (`keras.callbacks.ModelCheckpoint`).
     The test set is used once, at the end, by `evaluate`, which writes
-    `metrics.json`, the plots and `report.md`. With `val_split=0` every
-    training image is trained on and `model.keras` is the last epoch's;
-    `validate_on_test=True` then watches the test set after every epoch,
-    as the seed reports did (`keras_cifar_blocks.training.reproduce`
+    `metrics.json`, the plots and `report.md`. With `validation_split=0`
+    every training image is trained on and `model.keras` is the last
+    epoch's; `validate_on_test=True` then watches the test set after every
+    epoch, as the seed reports did (`keras_cifar_blocks.training.reproduce`
     follows each report's protocol).
+
+    The steps (settings, resume state, data, inputs, model, callbacks,
+    fit, evaluation) are the functions of this module, each testable
+    alone; `TrainSettings` holds the checked settings.
 
     The run folder (`out`) holds `config.json`, `history.json`,
     `model.keras` and the report. Training backs itself up after every
@@ -284,9 +120,9 @@ def train(
             many training images (the validation split comes out of it).
         test_subset: optional int, evaluate on a class-balanced subset of
             the test set.
-        val_split: float in [0, 1), the share of the training images held
-            out for validation; `0` trains on all of them. Defaults to
-            `0.1`.
+        validation_split: float in [0, 1), the share of the training
+            images held out for validation; `0` trains on all of them.
+            Defaults to `0.1`.
         seed: int >= 0, seed of the subsets, the split, the weights, the
             shuffle and the augmentation. Defaults to `0`.
         out: the run folder. Defaults to `runs/<name>`.
@@ -315,9 +151,10 @@ def train(
         command: optional list of strings, the command line that started
             the run, recorded in `config.json` (the CLI passes it).
         validate_on_test: bool, whether the test set is the validation
-            data, evaluated after every epoch (needs `val_split=0`): the
-            seed reports' `model.fit(..., validation_data=(x_test,
-            y_test))`. Use it to reproduce a report, not to choose a model.
+            data, evaluated after every epoch (needs
+            `validation_split=0`): the seed reports'
+            `model.fit(..., validation_data=(x_test, y_test))`. Use it
+            to reproduce a report, not to choose a model.
             Defaults to `False`.
         keep: `"best"` (the epoch with the best validation accuracy) or
             `"last"`: which epoch's model `model.keras` holds and the test
@@ -337,6 +174,7 @@ def train(
         test_images: optional test folder with the same sub-folders, for
             `images`; without it a stratified 10% of `images` (drawn with
             `seed`) is the test set.
+        val_split: deprecated name of `validation_split`.
 
     Returns:
         The run folder, a `pathlib.Path`.
@@ -374,13 +212,13 @@ def train(
     ValueError: Invalid value for argument `name`. Expected one of [...]. ...
     """
     entry = get_architecture(name)
-    settings = _settings(
+    settings = TrainSettings.for_architecture(
         entry,
         epochs=epochs,
         batch_size=batch_size,
         subset=subset,
         test_subset=test_subset,
-        val_split=val_split,
+        validation_split=validation_split_argument(validation_split, val_split),
         seed=seed,
         overrides=overrides,
         augment=augment,
@@ -392,34 +230,26 @@ def train(
         images=images,
         test_images=test_images,
     )
-    check.boolean("overwrite", overwrite)
-    check.one_of("verbose", verbose, VERBOSITIES)
+    validation.boolean("overwrite", overwrite)
+    validation.one_of("verbose", verbose, VERBOSITIES)
     out = _check_out(out, name)
     command = _check_command(command)
     extra_callbacks = _check_callbacks(callbacks)
-    backend = keras.backend.backend()
-    if settings["distribute"]:
-        distribution.initialize(backend)
-        if not distribution.is_chief():
-            # The chief alone writes `out`; this process keeps its copy.
-            out = distribution.worker_folder(out)
-    replicas = _check_replicas(settings, backend)
+    out, replicas = _distribution(settings, out)
 
-    existing = _existing_run(out, name, settings, overwrite)
-    data = _load_data(entry.recipe, settings, data_dir, backend, replicas)
+    existing = resume_state(out, name, settings, overwrite)
+    data = load_data(entry.recipe, settings, data_dir, replicas)
     # Only now: a run whose data is missing leaves the folder as it was.
     if overwrite and out.exists():
-        files.remove_run(out)
+        run_dir.remove_run(out)
     out.mkdir(parents=True, exist_ok=True)
-    previous_policy = keras.config.dtype_policy()
-    keras.config.set_dtype_policy(settings["precision"])
-    try:
+    with _dtype_policy(settings.precision):
         if existing is not None and existing.get("status") == "trained":
             # Killed during the evaluation: only the report is missing.
             if verbose:
                 print(f"'{out}' is trained; evaluating it.")
         else:
-            _fit(
+            fit_run(
                 entry,
                 settings,
                 data,
@@ -430,246 +260,266 @@ def train(
                 extra_callbacks=extra_callbacks,
                 verbose=verbose,
             )
-        model = keras.saving.load_model(out / files.MODEL)
+        model = run_dir.load_model(out)
         evaluate_model(out, model, data.x_test, data.y_test, verbose=verbose)
-    finally:
-        keras.config.set_dtype_policy(previous_policy)
     return out
 
 
-def _settings(entry, *, epochs, batch_size, subset, test_subset, **given):
-    """The run's settings, checked, as `config.json` records them."""
-    recipe = entry.recipe
-    classes = recipe.num_classes
-    val_split = _check_val_split(given["val_split"])
-    validate_on_test = check.boolean(
-        "validate_on_test", given["validate_on_test"]
-    )
-    keep = given["keep"]
-    if keep is None:
-        keep = "best" if val_split or validate_on_test else "last"
-    settings = {
-        "epochs": recipe.epochs
-        if epochs is None
-        else check.positive_int("epochs", epochs),
-        "batch_size": recipe.batch_size
-        if batch_size is None
-        else check.positive_int("batch_size", batch_size),
-        "subset": _check_size("subset", subset, 2 * classes, TRAIN_IMAGES),
-        "test_subset": _check_size(
-            "test_subset", test_subset, classes, TEST_IMAGES
-        ),
-        "val_split": val_split,
-        "seed": _check_seed(given["seed"]),
-        "overrides": _check_overrides(entry, given["overrides"]),
-        "augment": check.boolean("augment", given["augment"]),
-        "shuffle": check.boolean("shuffle", given["shuffle"]),
-        "distribute": check.boolean("distribute", given["distribute"]),
-        "validate_on_test": validate_on_test,
-        "keep": check.one_of("keep", keep, KEEP),
-        "precision": _check_precision(given["precision"]),
-        **_check_image_folders(given["images"], given["test_images"]),
-    }
-    _check_validation(recipe, settings)
-    return settings
+# Arguments that are not settings (they do not change what is trained).
 
 
-def _check_image_folders(images, test_images) -> dict:
-    """The image folders of a run on the user's images, resolved."""
-    folders = {"images": images, "test_images": test_images}
-    if images is None and test_images is not None:
-        raise ValueError(
-            "Invalid value for argument `test_images`. Expected it only "
-            "with `images` (the training folder). Received "
-            f"test_images={test_images!r}, images=None"
+def _check_callbacks(callbacks) -> list:
+    if callbacks is None:
+        return []
+    if isinstance(callbacks, keras.callbacks.Callback) or not all(
+        isinstance(callback, keras.callbacks.Callback) for callback in callbacks
+    ):
+        raise TypeError(
+            "Invalid type for argument `callbacks`. Expected a list of "
+            "keras.callbacks.Callback or None. Received "
+            f"callbacks={callbacks!r}"
         )
-    for name, folder in folders.items():
-        if folder is None:
-            continue
-        if not isinstance(folder, (str, os.PathLike)):
-            raise TypeError(
-                f"Invalid type for argument `{name}`. Expected a folder "
-                f"path. Received {name}={folder!r}"
-            )
-        if not Path(folder).is_dir():
-            raise FileNotFoundError(
-                f"Invalid value for argument `{name}`. Expected a folder of "
-                f"class sub-folders. Received {name}='{folder}', which is "
-                "not a folder."
-            )
-        folders[name] = os.fspath(Path(folder).expanduser().resolve())
-    return folders
+    return list(callbacks)
 
 
-def _check_replicas(settings: dict, backend: str) -> int:
-    """The number of devices a `distribute` run splits each batch over."""
-    if not settings["distribute"]:
-        return 1
+def _check_out(out, name: str) -> Path:
+    if out is None:
+        return Path("runs") / name
+    if not isinstance(out, (str, os.PathLike)) or not os.fspath(out):
+        raise TypeError(
+            "Invalid type for argument `out`. Expected a folder path. "
+            f"Received out={out!r}"
+        )
+    return Path(out)
+
+
+def _check_command(command):
+    if command is None:
+        return None
+    if isinstance(command, str) or not all(
+        isinstance(part, str) for part in command
+    ):
+        raise TypeError(
+            "Invalid type for argument `command`. Expected a list of "
+            f"strings or None. Received command={command!r}"
+        )
+    return list(command)
+
+
+@contextlib.contextmanager
+def _dtype_policy(name: str):
+    """Sets the global dtype policy for the block, then puts it back."""
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(name)
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)
+
+
+def _distribution(settings: TrainSettings, out: Path) -> tuple[Path, int]:
+    """The folder this process writes, and the devices of a batch."""
+    if not settings.distribute:
+        return out, 1
+    backend = keras.backend.backend()
+    distribution.initialize(backend)
+    if not distribution.is_chief():
+        # The chief alone writes `out`; this process keeps its copy.
+        out = distribution.worker_folder(out)
     replicas = distribution.replicas(backend)
-    if backend == "jax" and settings["batch_size"] % replicas:
+    if backend == "jax" and settings.batch_size % replicas:
         raise ValueError(
             "Invalid value for argument `batch_size`. With "
             f"distribute=True on {replicas} JAX devices, each batch is "
             "split evenly across them, so the batch size must be a "
             f"multiple of {replicas}. Received "
-            f"batch_size={settings['batch_size']}"
+            f"batch_size={settings.batch_size}"
         )
-    return replicas
+    return out, replicas
 
 
-def _load_data(recipe, settings: dict, data_dir, backend: str, replicas):
-    """The run's arrays; the test set is the validation set if asked."""
+# The steps.
+
+
+def resume_state(out, name: str, settings: TrainSettings, overwrite: bool):
+    """The config of the unfinished run to resume in `out`, or None.
+
+    Raises if `out` may not be used: another architecture's run or files
+    that are not a run (even with `overwrite`), a finished run (without
+    `overwrite`), or an unfinished run with other settings. With
+    `overwrite`, the caller removes the old run once the data is loaded.
+
+    Args:
+        out: the run folder.
+        name: the architecture to train there.
+        settings: the run's `TrainSettings`.
+        overwrite: bool, whether an existing run is to be replaced.
+
+    Returns:
+        The recorded `config.json` (its `settings` completed with the
+        defaults of settings added since), or `None` to start afresh.
+
+    Raises:
+        FileExistsError: if `out` may not be written (see above).
+        ValueError: if `out` holds an unfinished run with other settings.
+    """
+    existing = run_dir.existing_run(out, name)
+    if existing is None or overwrite:
+        return None
+    existing["settings"] = {
+        **LEGACY_SETTINGS,
+        **existing.get("settings", {}),
+    }
+    if existing.get("status") == "complete":
+        raise FileExistsError(
+            f"'{out}' already holds a finished run of {name!r} (see its "
+            f"{run_dir.REPORT}). Choose another `out` folder (--out), or "
+            "pass overwrite=True (--overwrite) to train it again."
+        )
+    changed = run_dir.changed_settings(
+        existing["settings"], settings.as_config()
+    )
+    if changed:
+        raise ValueError(
+            f"'{out}' holds an unfinished run of {name!r} with other "
+            f"settings ({run_dir.describe_changes(changed)}). Resume it "
+            "with its settings, pass overwrite=True (--overwrite) to start "
+            "over, or choose another `out` folder."
+        )
+    return existing
+
+
+def load_data(recipe, settings: TrainSettings, data_dir, replicas=1):
+    """The run's arrays; the test set is the validation set if asked.
+
+    Args:
+        recipe: the architecture's `Recipe` (its dataset).
+        settings: the run's `TrainSettings`.
+        data_dir: where the dataset lies, or `None`.
+        replicas: int, the devices each batch is split over (on JAX the
+            splits are made a multiple of it).
+
+    Returns:
+        A `RunData`.
+    """
     data = load_run_data(
         recipe.dataset,
         data_dir,
-        subset=settings["subset"],
-        test_subset=settings["test_subset"],
-        val_split=settings["val_split"],
-        seed=settings["seed"],
-        multiple_of=replicas if backend == "jax" else 1,
-        images=settings["images"],
-        test_images=settings["test_images"],
+        subset=settings.subset,
+        test_subset=settings.test_subset,
+        val_split=settings.validation_split,
+        seed=settings.seed,
+        multiple_of=replicas if keras.backend.backend() == "jax" else 1,
+        images=settings.images,
+        test_images=settings.test_images,
     )
-    if settings["validate_on_test"]:
+    if settings.validate_on_test:
         data = dataclasses.replace(data, x_val=data.x_test, y_val=data.y_test)
     return data
 
 
-def _fit(
-    entry,
-    settings,
-    data,
-    *,
-    out,
-    existing,
-    data_dir,
-    command,
-    extra_callbacks,
-    verbose,
-):
-    """Builds, compiles and fits the model; `model.keras` is the result."""
-    recipe = entry.recipe
-    # tf.data derives its shuffle seeds from TensorFlow's global seed too:
-    # set it first, so the run does not depend on what ran before it.
-    keras.utils.set_random_seed(settings["seed"])
+@dataclasses.dataclass(frozen=True)
+class RunInputs:
+    """What `fit` gets, besides the model: see `make_inputs`."""
+
+    recipe: object  # The recipe with the run's epochs and batch size.
+    normalization: InputNormalization
+    augmentation: keras.layers.Layer | None
+    one_hot: bool
+    loss: object
+    steps_per_epoch: int
+    train: object  # tf.data.Dataset
+    validation: object  # tf.data.Dataset or None
+
+
+def make_inputs(recipe, settings: TrainSettings, data: RunData) -> RunInputs:
+    """The normalization, augmentation, loss and `tf.data` inputs of a run.
+
+    The input normalization is fitted on the training images; the
+    augmentation is the recipe's preset (seeded) unless `augment=False`;
+    labels are one-hot where the loss or the augmentation needs them.
+
+    Args:
+        recipe: the architecture's `Recipe`.
+        settings: the run's `TrainSettings`.
+        data: the run's `RunData`.
+
+    Returns:
+        A `RunInputs`.
+    """
     normalization = InputNormalization.fit(
         recipe.input_normalization, data.x_train
     )
-    pipeline = None
-    if settings["augment"] and recipe.augmentation:
-        pipeline = augmentation_preset(
-            recipe.augmentation, seed=settings["seed"]
+    augmentation = None
+    if settings.augment and recipe.augmentation:
+        augmentation = augmentation_preset(
+            recipe.augmentation, seed=settings.seed
         )
-    one_hot, loss_function = recipe_loss(recipe, pipeline)
+    one_hot, loss = recipe_loss(recipe, augmentation)
     effective = dataclasses.replace(
-        recipe, epochs=settings["epochs"], batch_size=settings["batch_size"]
+        recipe, epochs=settings.epochs, batch_size=settings.batch_size
     )
-    steps_per_epoch = effective.steps_per_epoch(len(data.y_train))
     train_ds, val_ds = make_training_datasets(
         data,
-        batch_size=settings["batch_size"],
-        shuffle=settings["shuffle"],
-        seed=settings["seed"],
+        batch_size=settings.batch_size,
+        shuffle=settings.shuffle,
+        seed=settings.seed,
         normalization=normalization,
-        augmentation=pipeline,
+        augmentation=augmentation,
         one_hot=one_hot,
-        shard=distribution.process_shard() if settings["distribute"] else None,
+        shard=distribution.process_shard() if settings.distribute else None,
     )
-    history = files.load_history(out) if existing else files.empty_history()
-    if existing is not None and verbose:
-        print(
-            f"Resuming the run in '{out}' "
-            f"({len(history['epoch'])} epoch(s) recorded)."
-        )
-    with distribution.distribution_scope(
-        settings["distribute"], keras.backend.backend()
-    ) as replicas:
-        keras.utils.set_random_seed(settings["seed"])
-        model = entry.build(
-            num_classes=len(data.class_names), **settings["overrides"]
-        )
-        model.compile(
-            optimizer=effective.make_optimizer(steps_per_epoch),
-            loss=loss_function,
-            metrics=["accuracy"],
-        )
-        training = {
-            "loss": "categorical_crossentropy" if one_hot else recipe.loss,
-            "label_smoothing": recipe.label_smoothing,
-            "one_hot_labels": one_hot,
-            "augmentation": recipe.augmentation if pipeline else None,
-            "early_stopping": _early_stopping_config(recipe),
-            "checkpoint_monitor": CHECKPOINT_MONITOR
-            if settings["keep"] == "best"
-            else None,
-            "validation_data": _validation_data(settings),
-            "steps_per_epoch": steps_per_epoch,
-            "replicas": replicas,
-        }
-        data_info = {
-            "dataset": IMAGE_FOLDER if settings["images"] else recipe.dataset,
-            "data_dir": None
-            if settings["images"]
-            else datasets.locate(recipe.dataset, data_dir),
-            "class_names": list(data.class_names),
-            "sizes": data.sizes(),
-            "normalization": normalization.get_config(),
-        }
-        _write_config(
-            out,
-            entry,
-            model,
-            settings=settings,
-            existing=existing,
-            command=command,
-            training=training,
-            data=data_info,
-        )
-        model.fit(
-            train_ds,
-            validation_data=val_ds,
-            epochs=settings["epochs"],
-            shuffle=False,  # The dataset shuffles (seeded).
-            callbacks=_callbacks(out, effective, settings, history)
-            + extra_callbacks,
-            verbose=verbose,
-        )
-    files.set_status(out, "trained")
-    shutil.rmtree(out / files.CHECKPOINTS, ignore_errors=True)
+    return RunInputs(
+        recipe=effective,
+        normalization=normalization,
+        augmentation=augmentation,
+        one_hot=one_hot,
+        loss=loss,
+        steps_per_epoch=effective.steps_per_epoch(len(data.y_train)),
+        train=train_ds,
+        validation=val_ds,
+    )
 
 
-def _validation_data(settings: dict) -> str:
-    if settings["validate_on_test"]:
-        return "test"
-    return "split" if settings["val_split"] else "none"
+def build_model(entry, settings: TrainSettings, num_classes: int, inputs):
+    """The architecture, seeded, built and compiled with its recipe.
+
+    Args:
+        entry: the architecture's registry entry.
+        settings: the run's `TrainSettings` (seed, overrides).
+        num_classes: int, the model's outputs.
+        inputs: the run's `RunInputs` (optimizer schedule, loss).
+
+    Returns:
+        A compiled `keras.Model`.
+    """
+    keras.utils.set_random_seed(settings.seed)
+    model = entry.build(num_classes=num_classes, **settings.overrides)
+    model.compile(
+        optimizer=inputs.recipe.make_optimizer(inputs.steps_per_epoch),
+        loss=inputs.loss,
+        metrics=["accuracy"],
+    )
+    return model
 
 
-def _write_config(out, entry, model, *, settings, existing, **sections):
-    now = _now()
-    config = {
-        "architecture": entry.name,
-        "description": entry.description,
-        "parameters": int(model.count_params()),
-        "status": "running",
-        "created": existing["created"] if existing else now,
-        "updated": now,
-        "resumed": (existing.get("resumed", []) + [now]) if existing else [],
-        "settings": settings,
-        "command": sections["command"],
-        "recipe": files.recipe_as_dict(entry.recipe),
-        "training": sections["training"],
-        "data": sections["data"],
-        "environment": files.environment(),
-    }
-    files.write_json(out / files.CONFIG, config)
+def make_callbacks(out, recipe, settings: TrainSettings, history: dict):
+    """The run's own callbacks, in the order they must run.
 
+    Args:
+        out: the run folder.
+        recipe: the recipe (its early stopping and scheduling callbacks).
+        settings: the run's `TrainSettings` (`keep`).
+        history: the run's history so far (a resumed run's best
+            validation accuracy is the one to beat).
 
-def _callbacks(out, recipe, settings: dict, history: dict) -> list:
-    """The run's own callbacks, in the order they must run."""
-    checkpoints = out / files.CHECKPOINTS
+    Returns:
+        A list of `keras.callbacks.Callback`.
+    """
+    checkpoints = Path(out) / run_dir.CHECKPOINTS
     checkpoints.mkdir(exist_ok=True)
     pattern = os.fspath(checkpoints / "epoch_{epoch:04d}.keras")
-    if settings["keep"] == "best":
+    if settings.keep == "best":
         _, best_so_far = best_epoch(history, CHECKPOINT_MONITOR)
         checkpoint = keras.callbacks.ModelCheckpoint(
             pattern,
@@ -687,6 +537,128 @@ def _callbacks(out, recipe, settings: dict, history: dict) -> list:
         RunRecorder(out, pattern),
         *recipe.callbacks(),
         keras.callbacks.BackupAndRestore(
-            os.fspath(out / files.BACKUP), double_checkpoint=True
+            os.fspath(Path(out) / run_dir.BACKUP), double_checkpoint=True
         ),
     ]
+
+
+def fit_run(
+    entry,
+    settings: TrainSettings,
+    data: RunData,
+    *,
+    out,
+    existing=None,
+    data_dir=None,
+    command=None,
+    extra_callbacks=(),
+    verbose="auto",
+):
+    """Builds, compiles and fits the model; `model.keras` is the result.
+
+    Records `config.json` (status `"running"`) before the first epoch and
+    sets the status to `"trained"` after the last.
+    """
+    # tf.data derives its shuffle seeds from TensorFlow's global seed too:
+    # set it first, so the run does not depend on what ran before it.
+    keras.utils.set_random_seed(settings.seed)
+    inputs = make_inputs(entry.recipe, settings, data)
+    history = run_dir.load_history(out) if existing else run_dir.empty_history()
+    if existing is not None and verbose:
+        print(
+            f"Resuming the run in '{out}' "
+            f"({len(history['epoch'])} epoch(s) recorded)."
+        )
+    with distribution.distribution_scope(
+        settings.distribute, keras.backend.backend()
+    ) as replicas:
+        model = build_model(entry, settings, len(data.class_names), inputs)
+        _write_config(
+            out,
+            entry,
+            model,
+            settings=settings,
+            existing=existing,
+            command=command,
+            training=_training_record(entry.recipe, settings, inputs, replicas),
+            data=_data_record(entry.recipe, settings, data, inputs, data_dir),
+        )
+        model.fit(
+            inputs.train,
+            validation_data=inputs.validation,
+            epochs=settings.epochs,
+            shuffle=False,  # The dataset shuffles (seeded).
+            callbacks=make_callbacks(out, inputs.recipe, settings, history)
+            + list(extra_callbacks),
+            verbose=verbose,
+        )
+    run_dir.set_status(out, "trained")
+    shutil.rmtree(Path(out) / run_dir.CHECKPOINTS, ignore_errors=True)
+
+
+# config.json
+
+
+def _now() -> str:
+    return (
+        datetime.datetime.now(datetime.timezone.utc)
+        .replace(microsecond=0)
+        .isoformat()
+    )
+
+
+def _training_record(recipe, settings, inputs: RunInputs, replicas) -> dict:
+    """How the run trains, as `config.json`'s `training` records it."""
+    if settings.validate_on_test:
+        validation_data = "test"
+    else:
+        validation_data = "split" if settings.validation_split else "none"
+    early_stopping = recipe.early_stopping
+    return {
+        "loss": "categorical_crossentropy" if inputs.one_hot else recipe.loss,
+        "label_smoothing": recipe.label_smoothing,
+        "one_hot_labels": inputs.one_hot,
+        "augmentation": recipe.augmentation if inputs.augmentation else None,
+        "early_stopping": None
+        if early_stopping is None
+        else dataclasses.asdict(early_stopping),
+        "checkpoint_monitor": CHECKPOINT_MONITOR
+        if settings.keep == "best"
+        else None,
+        "validation_data": validation_data,
+        "steps_per_epoch": inputs.steps_per_epoch,
+        "replicas": replicas,
+    }
+
+
+def _data_record(recipe, settings, data, inputs, data_dir) -> dict:
+    """The run's data, as `config.json`'s `data` records it."""
+    return {
+        "dataset": IMAGE_FOLDER if settings.images else recipe.dataset,
+        "data_dir": None
+        if settings.images
+        else datasets.locate(recipe.dataset, data_dir),
+        "class_names": list(data.class_names),
+        "sizes": data.sizes(),
+        "normalization": inputs.normalization.get_config(),
+    }
+
+
+def _write_config(out, entry, model, *, settings, existing, **sections):
+    now = _now()
+    config = {
+        "architecture": entry.name,
+        "description": entry.description,
+        "parameters": int(model.count_params()),
+        "status": "running",
+        "created": existing["created"] if existing else now,
+        "updated": now,
+        "resumed": (existing.get("resumed", []) + [now]) if existing else [],
+        "settings": settings.as_config(),
+        "command": sections["command"],
+        "recipe": run_dir.recipe_as_dict(entry.recipe),
+        "training": sections["training"],
+        "data": sections["data"],
+        "environment": run_dir.environment(),
+    }
+    run_dir.write_json(Path(out) / run_dir.CONFIG, config)

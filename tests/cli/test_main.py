@@ -382,7 +382,7 @@ def test_tune_searches_real_cifar10_into_a_run_folder(
         "64",
         "--subset",
         "320",
-        "--val-split",
+        "--validation-split",
         "0.25",
         # li2018_model1 is then the only documented point.
         "--option",
@@ -489,7 +489,7 @@ def test_info_devices_lists_what_the_backend_sees(capsys):
 
 
 # --------------------------------------------------------------------------
-# kcb train --precision --val-split 0, and kcb reproduce
+# kcb train --precision --val-split 0 (the former name), and kcb reproduce
 # --------------------------------------------------------------------------
 
 
@@ -526,8 +526,16 @@ def test_train_on_all_images_under_a_precision(tmp_path, cifar10_dir, capsys):
 def test_train_refuses_validate_on_test_with_a_split(capsys, tmp_path):
     argv = ["train", "li2018_model1", "--validate-on-test"]
     assert main([*argv, "--out", str(tmp_path / "run")]) == 2
-    assert "needs val_split=0" in capsys.readouterr().err
+    assert "needs validation_split=0" in capsys.readouterr().err
     assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("flag", ["--validation-split", "--val-split"])
+def test_train_takes_the_validation_split_by_both_names(flag, capsys, tmp_path):
+    # --val-split is the former name of --validation-split.
+    argv = ["train", "li2018_model1", "--validate-on-test", flag, "0.3"]
+    assert main([*argv, "--out", str(tmp_path / "run")]) == 2
+    assert "validation_split=0.3" in capsys.readouterr().err
 
 
 def test_reproduce_writes_rows_and_the_table(tmp_path, cifar10_dir, capsys):

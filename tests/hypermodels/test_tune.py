@@ -38,7 +38,7 @@ SMALL = {
     "tuner": "random",
     "epochs": 1,
     "batch_size": 64,
-    "val_split": 0.25,
+    "validation_split": 0.25,
     "options": {"max_stages": 2},
     "fixed": {"batch_norm": False, "head_units": 0},
 }
@@ -65,10 +65,10 @@ SMALL = {
             r"argument `max_trials`. Hyperband's budget is set by `epochs`",
         ),
         (
-            {"val_split": 1.0},
+            {"validation_split": 1.0},
             ValueError,
-            r"argument `val_split`. Expected a float in \(0, 1\). Received "
-            r"val_split=1.0",
+            r"argument `validation_split`. Expected a float in the open range "
+            r"\(0, 1\). Received validation_split=1.0",
         ),
         (
             {"fixed": [("stages", 2)]},
@@ -123,7 +123,8 @@ SMALL = {
         (
             {"seed": -1},
             ValueError,
-            r"argument `seed`. Expected an int >= 0. Received seed=-1",
+            r"argument `seed`. Expected a non-negative integer. Received "
+            r"seed=-1",
         ),
         (
             {"documented_first": 1},

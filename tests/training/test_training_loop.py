@@ -27,19 +27,37 @@ from tests.training.conftest import RUN_SETTINGS
         ({"subset": 10}, r"`subset`. Expected an integer in \[20, 50000\]"),
         ({"subset": 50_001}, r"`subset`. Expected an integer in \[20, 50000"),
         ({"test_subset": 5}, r"`test_subset`. Expected an integer in \[10,"),
-        ({"val_split": -0.1}, r"`val_split`. Expected a float in \[0, 1\)"),
-        ({"val_split": 1}, r"`val_split`. Expected a float in \[0, 1\)"),
-        ({"val_split": 0, "keep": "best"}, "no validation data"),
-        ({"val_split": 0.1, "validate_on_test": True}, "needs val_split=0"),
+        (
+            {"validation_split": -0.1},
+            r"`validation_split`. Expected a float in the range \[0, 1\)",
+        ),
+        (
+            {"validation_split": 1},
+            r"`validation_split`. Expected a float in the range \[0, 1\)",
+        ),
+        ({"validation_split": 0, "keep": "best"}, "no validation data"),
+        (
+            {"validation_split": 0.1, "validate_on_test": True},
+            "needs validation_split=0",
+        ),
         ({"keep": "first"}, "argument `keep`. Expected one of"),
         ({"precision": "float16"}, "argument `precision`. Expected one of"),
-        ({"seed": -1}, "argument `seed`. Expected an integer >= 0"),
+        ({"seed": -1}, "argument `seed`. Expected a non-negative integer"),
         ({"verbose": 3}, "argument `verbose`. Expected one of"),
     ],
 )
 def test_invalid_arguments(kwargs, match, tmp_path):
     with pytest.raises(ValueError, match=match):
         train("li2018_model1", out=tmp_path / "run", **kwargs)
+    assert not (tmp_path / "run").exists()
+
+
+def test_val_split_is_the_deprecated_name_of_validation_split(tmp_path):
+    with pytest.warns(DeprecationWarning, match="`val_split` is deprecated"):
+        with pytest.raises(ValueError, match="`validation_split`. Expected"):
+            train("li2018_model1", out=tmp_path / "run", val_split=1)
+    with pytest.raises(TypeError, match="Pass the validation share once"):
+        train("li2018_model1", validation_split=0.2, val_split=0.3)
     assert not (tmp_path / "run").exists()
 
 
@@ -342,7 +360,7 @@ def test_fast_cifar_trains_with_label_smoothing_and_flip_averaging(
 
 def test_early_stopping_on_validation_needs_validation_data(tmp_path):
     with pytest.raises(ValueError, match="stops early on 'val_loss'"):
-        train("schnack2022", val_split=0, out=tmp_path / "run")
+        train("schnack2022", validation_split=0, out=tmp_path / "run")
     assert not (tmp_path / "run").exists()
 
 
@@ -355,17 +373,19 @@ def test_no_validation_split_trains_on_everything_under_a_precision(
     tmp_path, cifar10_dir
 ):
     before = keras.config.dtype_policy().name
-    run = train(
-        "li2018_model1",
-        data_dir=cifar10_dir,
-        out=tmp_path / "run",
-        epochs=2,
-        subset=300,
-        test_subset=100,
-        val_split=0,
-        precision="mixed_bfloat16",
-        verbose=0,
-    )
+    # `val_split`, the deprecated name of `validation_split`, still works.
+    with pytest.warns(DeprecationWarning, match="`val_split` is deprecated"):
+        run = train(
+            "li2018_model1",
+            data_dir=cifar10_dir,
+            out=tmp_path / "run",
+            epochs=2,
+            subset=300,
+            test_subset=100,
+            val_split=0,
+            precision="mixed_bfloat16",
+            verbose=0,
+        )
     # The global policy is put back; the run records the one it used.
     assert keras.config.dtype_policy().name == before
     config = files.read_json(run / files.CONFIG)
@@ -404,3 +424,49 @@ def test_config_records_where_the_data_was_found(
     config = files.read_json(run / files.CONFIG)
     assert config["data"]["data_dir"] == str(cifar10_dir.resolve())
     assert config["data"]["class_names"][6] == "frog"
+
+
+# The steps of `train`, alone.
+
+
+def test_resume_state_step(tmp_path):
+    from keras_cifar_blocks.training.settings import TrainSettings
+    from keras_cifar_blocks.training.training_loop import resume_state
+
+    settings = TrainSettings(epochs=3, batch_size=128, subset=1000)
+    assert resume_state(tmp_path, "li2018_model1", settings, False) is None
+    recorded = {**settings.as_config(), "epochs": 2}
+    del recorded["precision"]  # Recorded before the setting existed.
+    files.write_json(
+        tmp_path / files.CONFIG,
+        {
+            "architecture": "li2018_model1",
+            "status": "running",
+            "settings": recorded,
+        },
+    )
+    existing = resume_state(tmp_path, "li2018_model1", settings, False)
+    assert existing["settings"]["precision"] == "float32"
+    assert resume_state(tmp_path, "li2018_model1", settings, True) is None
+    other = TrainSettings(epochs=3, batch_size=64, subset=1000)
+    with pytest.raises(ValueError, match=r"\(batch_size: 128 -> 64\)"):
+        resume_state(tmp_path, "li2018_model1", other, False)
+
+
+def test_make_callbacks_step(tmp_path):
+    from keras_cifar_blocks.training.run_recorder import RunRecorder
+    from keras_cifar_blocks.training.settings import TrainSettings
+    from keras_cifar_blocks.training.training_loop import make_callbacks
+
+    settings = TrainSettings(epochs=3, batch_size=128)
+    history = {"epoch": [1, 2], "val_accuracy": [0.3, 0.4]}
+    callbacks = make_callbacks(
+        tmp_path, recipe("li2018_model1"), settings, history
+    )
+    checkpoint, recorder = callbacks[:2]
+    assert isinstance(checkpoint, keras.callbacks.ModelCheckpoint)
+    assert checkpoint.save_best_only
+    assert checkpoint.best == 0.4  # A resumed run beats its best so far.
+    assert isinstance(recorder, RunRecorder)
+    assert isinstance(callbacks[-1], keras.callbacks.BackupAndRestore)
+    assert (tmp_path / files.CHECKPOINTS).is_dir()
