@@ -72,15 +72,10 @@ DATA_DIR = os.environ.get("KCB_DATA_DIR") or str(
 
 
 def _versions() -> dict:
-    import importlib.metadata
+    from keras_cifar_blocks.training.run_dir import package_versions
 
-    found = {"python": platform.python_version()}
-    for name in ("keras", "keras-tuner", "tensorflow-cpu", "jax", "torch"):
-        try:
-            found[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            continue
-    return found
+    packages = ("keras", "keras-tuner", "tensorflow-cpu", "jax", "torch")
+    return {"python": platform.python_version(), **package_versions(packages)}
 
 
 def run(settings: dict, name: str, command: str) -> dict:

@@ -71,59 +71,6 @@ DATA_DIR = os.environ.get("KCB_DATA_DIR") or str(
 )
 
 
-def parameter_counts(records) -> dict:
-    """{trial_id: parameter count} of each trial's model (built, untrained)."""
-    import keras
-    import keras_tuner
-
-    from keras_cifar_blocks.hypermodels import ConvStackHyperModel
-
-    hypermodel = ConvStackHyperModel(num_classes=10)
-    counts = {}
-    for record in records:
-        hp = keras_tuner.HyperParameters()
-        hp.values = dict(record["values"])
-        counts[record["trial_id"]] = hypermodel.build(hp).count_params()
-        keras.backend.clear_session()
-    return counts
-
-
-def plot_parameters(records, counts, path: Path) -> None:
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=(7, 4.2), layout="constrained")
-    axes = figure.add_subplot()
-    done = [r for r in records if r["score"] is not None]
-    for group, color, label in (
-        ([r for r in done if not r["point"]], "tab:blue", "explored"),
-        ([r for r in done if r["point"]], "tab:orange", "documented point"),
-    ):
-        axes.scatter(
-            [counts[r["trial_id"]] for r in group],
-            [r["score"] for r in group],
-            color=color,
-            label=label,
-        )
-    for r in done:
-        if r["point"]:
-            axes.annotate(
-                r["point"],
-                (counts[r["trial_id"]], r["score"]),
-                textcoords="offset points",
-                xytext=(3, 3),
-                fontsize=7,
-                rotation=30,
-            )
-    axes.set_xscale("log")
-    axes.margins(y=0.15)
-    axes.set_xlabel("parameters")
-    axes.set_ylabel("best validation accuracy of the trial")
-    axes.set_title("ConvStackHyperModel: accuracy against size")
-    axes.grid(alpha=0.3)
-    axes.legend(fontsize=8)
-    figure.savefig(path, dpi=120)
-
-
 def main(argv=None) -> int:
     settings, name, command = study_settings(
         argv, __doc__, SETTINGS, FULL, "search_conv_stack", "a GPU-sized search"
@@ -140,7 +87,7 @@ def main(argv=None) -> int:
         batch_size=settings["batch_size"],
         data_dir=DATA_DIR,
         subset=settings["subset"],
-        val_split=settings["val_split"],
+        validation_split=settings["val_split"],
         test_subset=settings["test_subset"],
         seed=settings["seed"],
         out=ROOT / "runs" / name,
@@ -152,9 +99,6 @@ def main(argv=None) -> int:
     records = json.loads((out / "trials.json").read_text(encoding="utf-8"))
     summary = json.loads((out / "best.json").read_text(encoding="utf-8"))
     config = json.loads((out / "config.json").read_text(encoding="utf-8"))
-    counts = parameter_counts(records)
-    for record in records:
-        record["parameters"] = counts[record["trial_id"]]
 
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     result = {
@@ -181,7 +125,11 @@ def main(argv=None) -> int:
     )
     (RESULTS_DIR / f"{name}.md").write_text(markdown, encoding="utf-8")
     shutil.copyfile(out / "search.png", RESULTS_DIR / f"{name}.png")
-    plot_parameters(records, counts, RESULTS_DIR / f"{name}_parameters.png")
+    # Each trial records its model's parameter count, and `tune` plots
+    # accuracy against it: no model is built again here.
+    shutil.copyfile(
+        out / "search_parameters.png", RESULTS_DIR / f"{name}_parameters.png"
+    )
     print(markdown)
     return 0 if verdict in (True, None) else 1
 
