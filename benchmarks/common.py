@@ -8,7 +8,6 @@ from timing, repeats and reports medians with spread, and writes a JSON
 """
 
 import argparse
-import importlib.metadata
 import json
 import os
 import platform
@@ -40,13 +39,10 @@ PACKAGES = (
 
 def versions() -> dict:
     """Installed versions of the packages that matter for the numbers."""
-    found = {}
-    for name in PACKAGES:
-        try:
-            found[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            continue
-    return found
+    # The package's one version capture; imported here, as it loads Keras.
+    from keras_cifar_blocks.training.run_dir import package_versions
+
+    return package_versions(PACKAGES)
 
 
 def hardware() -> dict:

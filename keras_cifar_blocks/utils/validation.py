@@ -271,15 +271,8 @@ def label_ids(
 
 def non_negative_float(name: str, value) -> float:
     """Return `value` as a float >= 0 (e.g. an L2 factor), else raise."""
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or value < 0
-    ):
-        raise ValueError(
-            f"Invalid value for argument `{name}`. Expected a float >= 0. "
-            f"Received {name}={value!r}"
-        )
+    if not _is_number(value) or value < 0:
+        raise _invalid(name, "a float >= 0", value)
     return float(value)
 
 

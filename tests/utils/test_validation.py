@@ -147,6 +147,16 @@ def test_number_checks(check, accepted, refused, expected):
             check("factor", value)
 
 
+def test_non_negative_float():
+    assert validation.non_negative_float("l2", 0) == 0.0
+    assert validation.non_negative_float("l2", np.float32(0.5)) == 0.5
+    for value in [-1e-4, True, "0.1", None]:
+        with pytest.raises(
+            ValueError, match=_refused("l2", "a float >= 0", value)
+        ):
+            validation.non_negative_float("l2", value)
+
+
 def test_number_in():
     assert validation.number_in("severity", 1, 0.0, 1.0) == 1.0
     for value in [-0.1, 1.1, True, "0.5"]:
@@ -203,6 +213,18 @@ def test_boolean():
         ),
     ):
         validation.boolean("shuffle", 1)
+
+
+def test_instance_of():
+    assert validation.instance_of("settings", {}, dict) == {}
+    with pytest.raises(
+        TypeError,
+        match=re.escape(
+            "Invalid type for argument `settings`. Expected a dict. "
+            "Received settings=[]"
+        ),
+    ):
+        validation.instance_of("settings", [], dict)
 
 
 def test_activation():
