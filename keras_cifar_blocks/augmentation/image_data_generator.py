@@ -232,27 +232,7 @@ def image_data_generator_layers(
                 height_shift, width_shift, seed=next(seeds), **geometry
             )
         )
-    shear = validation.number_in("shear_range", args["shear_range"], 0.0, 89.0)
-    if shear:
-        warnings.warn(
-            "keras.layers.RandomShear shears about the image's top-left "
-            "corner, ImageDataGenerator about its centre: with "
-            f"shear_range={shear:g} the sheared image is also shifted "
-            f"sideways by up to {math.sin(math.radians(shear)) / 2:.0%} of "
-            "its height.",
-            UserWarning,
-            stacklevel=3,
-        )
-        # ImageDataGenerator's shear matrix moves x by -sin(angle) per unit
-        # of y; RandomShear's x_factor is that coefficient.
-        layers.append(
-            layers_module.RandomShear(
-                x_factor=math.sin(math.radians(shear)),
-                y_factor=0.0,
-                seed=next(seeds),
-                **geometry,
-            )
-        )
+    layers += _shear_layers(args, seeds, geometry, layers_module)
     zoom = _zoom_factor(args["zoom_range"])
     if zoom != (0.0, 0.0):
         # Both factors given: height and width scales are drawn
@@ -273,6 +253,32 @@ def image_data_generator_layers(
                 )
             )
     return layers + _brightness_layers(args, seeds, value_range, geometry)
+
+
+def _shear_layers(args, seeds, geometry, layers_module) -> list:
+    """`shear_range` as `RandomShear`, which shears about another point."""
+    shear = validation.number_in("shear_range", args["shear_range"], 0.0, 89.0)
+    if not shear:
+        return []
+    warnings.warn(
+        "keras.layers.RandomShear shears about the image's top-left "
+        "corner, ImageDataGenerator about its centre: with "
+        f"shear_range={shear:g} the sheared image is also shifted "
+        f"sideways by up to {math.sin(math.radians(shear)) / 2:.0%} of "
+        "its height.",
+        UserWarning,
+        stacklevel=4,  # As if from image_data_generator_layers.
+    )
+    # ImageDataGenerator's shear matrix moves x by -sin(angle) per unit
+    # of y; RandomShear's x_factor is that coefficient.
+    return [
+        layers_module.RandomShear(
+            x_factor=math.sin(math.radians(shear)),
+            y_factor=0.0,
+            seed=next(seeds),
+            **geometry,
+        )
+    ]
 
 
 def _dtype(geometry):
