@@ -734,7 +734,10 @@ def _print_table(rows: list[dict]) -> None:
         )
         for row in rows
     ]
-    widths = [max(len(line[i]) for line in [header, *lines]) for i in range(4)]
+    widths = [
+        max(len(line[column]) for line in [header, *lines])
+        for column in range(4)
+    ]
     for line in [header, *lines]:
         print(
             f"{line[0]:<{widths[0]}}  {line[1]:>{widths[1]}}  "
@@ -779,8 +782,8 @@ def _tune(args, argv) -> int:
     # line; that line is the whole answer, not a traceback.
     try:
         from keras_cifar_blocks.hypermodels import tune
-    except ImportError as e:
-        print(f"kcb tune: error: {e}", file=sys.stderr)
+    except ImportError as error:
+        print(f"kcb tune: error: {error}", file=sys.stderr)
         return 2
     from keras_cifar_blocks.hypermodels.tune import BEST
     from keras_cifar_blocks.hypermodels.tune import process_role
@@ -900,8 +903,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "evaluate":
             return _evaluate(args)
         return _demo(args, argv)
-    except USER_ERRORS as e:
-        print(f"kcb {args.command}: error: {e}", file=sys.stderr)
+    except USER_ERRORS as error:
+        print(f"kcb {args.command}: error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         hint = RESUME_HINTS.get(args.command, "")

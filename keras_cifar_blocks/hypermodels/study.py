@@ -106,7 +106,7 @@ def plot_study(source, out_dir, title="search") -> dict[str, Path]:
 
 
 def _completed(records) -> list[dict]:
-    return [r for r in records if r.get("score") is not None]
+    return [record for record in records if record.get("score") is not None]
 
 
 def plot_trials(records, path, title="search") -> Path:
@@ -124,47 +124,47 @@ def plot_trials(records, path, title="search") -> Path:
     figure = new_figure(8, 4.5)
     axes = figure.add_subplot()
     done = _completed(records)
-    order = {r["trial_id"]: i for i, r in enumerate(records)}
-    epochs = [r.get("epochs") or 1 for r in done]
+    order = {record["trial_id"]: index for index, record in enumerate(records)}
+    epochs = [record.get("epochs") or 1 for record in done]
     biggest = max(epochs, default=1)
     sizes = {
-        r["trial_id"]: 20 + 60 * e / biggest
-        for r, e in zip(done, epochs, strict=True)
+        record["trial_id"]: 20 + 60 * trial_epochs / biggest
+        for record, trial_epochs in zip(done, epochs, strict=True)
     }
-    points = [r for r in done if r.get("point")]
-    others = [r for r in done if not r.get("point")]
+    points = [record for record in done if record.get("point")]
+    others = [record for record in done if not record.get("point")]
     for group, color, label in (
         (others, EXPLORED, "explored"),
         (points, DOCUMENTED, "documented point"),
     ):
         if group:
             axes.scatter(
-                [order[r["trial_id"]] for r in group],
-                [r["score"] for r in group],
-                s=[sizes[r["trial_id"]] for r in group],
+                [order[record["trial_id"]] for record in group],
+                [record["score"] for record in group],
+                s=[sizes[record["trial_id"]] for record in group],
                 color=color,
                 label=label,
                 zorder=3,
             )
-    for r in points:
+    for record in points:
         axes.annotate(
-            r["point"],
-            (order[r["trial_id"]], r["score"]),
+            record["point"],
+            (order[record["trial_id"]], record["score"]),
             textcoords="offset points",
             xytext=(3, 3),
             fontsize=7,
             rotation=30,
         )
     best_so_far, best = [], -math.inf
-    for r in records:
-        if r.get("score") is not None:
-            best = max(best, r["score"])
+    for record in records:
+        if record.get("score") is not None:
+            best = max(best, record["score"])
         best_so_far.append(best if best > -math.inf else None)
-    xs = [i for i, v in enumerate(best_so_far) if v is not None]
+    xs = [index for index, score in enumerate(best_so_far) if score is not None]
     if xs:
         axes.step(
             xs,
-            [best_so_far[i] for i in xs],
+            [best_so_far[index] for index in xs],
             where="post",
             color=BEST,
             label="best so far",
@@ -201,32 +201,42 @@ def plot_parameters(records, path, title="search") -> Path:
     records = load_trials(records)
     figure = new_figure(8, 4.5)
     axes = figure.add_subplot()
-    done = [r for r in _completed(records) if r.get("parameters")]
+    done = [
+        record for record in _completed(records) if record.get("parameters")
+    ]
     missing = len(_completed(records)) - len(done)
     for group, color, label in (
-        ([r for r in done if not r.get("point")], EXPLORED, "explored"),
-        ([r for r in done if r.get("point")], DOCUMENTED, "documented point"),
+        (
+            [record for record in done if not record.get("point")],
+            EXPLORED,
+            "explored",
+        ),
+        (
+            [record for record in done if record.get("point")],
+            DOCUMENTED,
+            "documented point",
+        ),
     ):
         if group:
             axes.scatter(
-                [r["parameters"] for r in group],
-                [r["score"] for r in group],
+                [record["parameters"] for record in group],
+                [record["score"] for record in group],
                 color=color,
                 label=label,
                 zorder=3,
             )
-    for r in done:
-        if r.get("point"):
+    for record in done:
+        if record.get("point"):
             axes.annotate(
-                r["point"],
-                (r["parameters"], r["score"]),
+                record["point"],
+                (record["parameters"], record["score"]),
                 textcoords="offset points",
                 xytext=(4, 3),
                 fontsize=7,
                 rotation=20,
             )
     if done:
-        best = max(done, key=lambda r: r["score"])
+        best = max(done, key=lambda record: record["score"])
         axes.scatter(
             [best["parameters"]],
             [best["score"]],
@@ -286,18 +296,20 @@ def plot_hyperparameters(records, path, title="search", columns=4) -> Path:
     records = load_trials(records)
     done = _completed(records)
     names = []
-    for r in done:
-        names += [name for name in r["values"] if name not in names]
+    for record in done:
+        names += [name for name in record["values"] if name not in names]
     rows = max(1, math.ceil(len(names) / columns))
     width = min(columns, max(1, len(names)))
     figure = new_figure(3.1 * width, 2.5 * rows + 0.4)
     panels = figure.subplots(rows, width, sharey=True, squeeze=False)
-    for i, axes in enumerate(panels.flat):
-        if i >= len(names):
+    for panel, axes in enumerate(panels.flat):
+        if panel >= len(names):
             axes.set_visible(False)
             continue
-        name = names[i]
-        shown = [r for r in done if r["values"].get(name) is not None]
+        name = names[panel]
+        shown = [
+            record for record in done if record["values"].get(name) is not None
+        ]
         _hyperparameter_panel(axes, name, shown)
         counted = (
             f" ({len(shown)} of {len(done)})" if len(shown) < len(done) else ""
@@ -305,7 +317,7 @@ def plot_hyperparameters(records, path, title="search", columns=4) -> Path:
         axes.set_title(f"{name}{counted}", fontsize=9)
         axes.tick_params(labelsize=7)
         axes.grid(alpha=0.3)
-        if i % width == 0:
+        if panel % width == 0:
             axes.set_ylabel(OBJECTIVE, fontsize=8)
     if not names:
         panels.flat[0].set_visible(True)
@@ -321,10 +333,12 @@ def plot_hyperparameters(records, path, title="search", columns=4) -> Path:
 
 
 def _hyperparameter_panel(axes, name, shown) -> None:
-    values = [r["values"][name] for r in shown]
-    scores = [r["score"] for r in shown]
-    colors = [DOCUMENTED if r.get("point") else EXPLORED for r in shown]
-    numeric = all(_is_number(v) for v in values)
+    values = [record["values"][name] for record in shown]
+    scores = [record["score"] for record in shown]
+    colors = [
+        DOCUMENTED if record.get("point") else EXPLORED for record in shown
+    ]
+    numeric = all(_is_number(value) for value in values)
     if numeric and len(set(values)) > 6:
         axes.scatter(values, scores, c=colors, s=14, zorder=3)
         low, high = min(values), max(values)
@@ -332,15 +346,24 @@ def _hyperparameter_panel(axes, name, shown) -> None:
             axes.set_xscale("log")
         return
     categories = sorted(set(values)) if numeric else _in_order(values)
-    position = {value: i for i, value in enumerate(categories)}
-    xs = [position[v] + 0.25 * math.sin(7.0 * k) for k, v in enumerate(values)]
+    position = {value: place for place, value in enumerate(categories)}
+    xs = [
+        position[value] + 0.25 * math.sin(7.0 * index)
+        for index, value in enumerate(values)
+    ]
     axes.scatter(xs, scores, c=colors, s=14, zorder=3)
     for value in categories:
-        group = [s for v, s in zip(values, scores, strict=True) if v == value]
+        group = [
+            score
+            for other, score in zip(values, scores, strict=True)
+            if other == value
+        ]
         mean = sum(group) / len(group)
-        x = position[value]
-        axes.plot([x - 0.3, x + 0.3], [mean, mean], color="black", lw=1.5)
-    labels = [_label(v) for v in categories]
+        center = position[value]
+        axes.plot(
+            [center - 0.3, center + 0.3], [mean, mean], color="black", lw=1.5
+        )
+    labels = [_label(other) for other in categories]
     crowded = sum(len(label) for label in labels) > 24
     axes.set_xticks(range(len(categories)))
     axes.set_xticklabels(
@@ -400,29 +423,32 @@ Seconds | Status | Hyperparameters |
     ]
     ranked = sorted(
         records,
-        key=lambda r: (r.get("score") is None, -(r.get("score") or 0.0)),
+        key=lambda record: (
+            record.get("score") is None,
+            -(record.get("score") or 0.0),
+        ),
     )
-    for rank, r in enumerate(ranked, start=1):
-        if r.get("continues"):
+    for rank, record in enumerate(ranked, start=1):
+        if record.get("continues"):
             epochs = (
-                f"{r.get('initial_epoch', 0)}-{r.get('epochs')} (from "
-                f"{r['continues']})"
+                f"{record.get('initial_epoch', 0)}-{record.get('epochs')} "
+                f"(from {record['continues']})"
             )
         else:
-            epochs = _cell(r.get("epochs"))
-        score = "-" if r.get("score") is None else f"{r['score']:.4f}"
-        parameters = r.get("parameters")
-        point = r.get("point") or ""
+            epochs = _cell(record.get("epochs"))
+        score = "-" if record.get("score") is None else f"{record['score']:.4f}"
+        parameters = record.get("parameters")
+        point = record.get("point") or ""
         values = ", ".join(
             f"{key}={value:.3g}"
             if isinstance(value, float)
             else f"{key}={value}"
-            for key, value in r["values"].items()
+            for key, value in record["values"].items()
         )
         lines.append(
-            f"| {rank} | {r['trial_id']} | {point} | {score} | {epochs} | "
+            f"| {rank} | {record['trial_id']} | {point} | {score} | {epochs} | "
             f"{'-' if parameters is None else f'{parameters:,}'} | "
-            f"{_cell(r.get('seconds'))} | {r['status']} | {values} |"
+            f"{_cell(record.get('seconds'))} | {record['status']} | {values} |"
         )
     return "\n".join(lines) + "\n"
 

@@ -702,7 +702,7 @@ def trial_records(oracle, queue=()) -> list[dict]:
     return [
         _record(trial, names)
         for trial in sorted(
-            oracle.trials.values(), key=lambda t: int(t.trial_id)
+            oracle.trials.values(), key=lambda trial: int(trial.trial_id)
         )
     ]
 
@@ -722,9 +722,11 @@ def _record(trial, names) -> dict:
         "epochs": raw.get("tuner/epochs"),
         "initial_epoch": raw.get("tuner/initial_epoch", 0),
         "continues": raw.get("tuner/trial_id"),
-        "point": next((name for name, v in names if v == values), None),
+        "point": next((name for name, point in names if point == values), None),
         "parameters": _metric(trial, base.PARAMETERS, int),
-        "seconds": _metric(trial, base.SECONDS, lambda v: round(v, 1)),
+        "seconds": _metric(
+            trial, base.SECONDS, lambda seconds: round(seconds, 1)
+        ),
         "values": values,
     }
 
@@ -737,11 +739,11 @@ def _metric(trial, name, convert):
 
 def _best(records, point_only=False):
     completed = [
-        r
-        for r in records
-        if r["score"] is not None and (r["point"] or not point_only)
+        record
+        for record in records
+        if record["score"] is not None and (record["point"] or not point_only)
     ]
-    return max(completed, key=lambda r: r["score"], default=None)
+    return max(completed, key=lambda record: record["score"], default=None)
 
 
 def write_results(
@@ -785,7 +787,7 @@ def _summary(records, test) -> dict:
             else best["score"] >= best_point["score"]
         ),
         "trials": len(records),
-        "completed": sum(r["status"] == "COMPLETED" for r in records),
+        "completed": sum(record["status"] == "COMPLETED" for record in records),
         "test": test,
     }
 
@@ -819,13 +821,14 @@ def results_markdown(config, records, summary, command=None) -> str:
     lines.append(
         "Settings: "
         + ", ".join(
-            f"{k}={v}"
-            for k, v in settings.items()
-            if k not in ("space", "tuner", "verbose") and v not in (None, {})
+            f"{key}={value}"
+            for key, value in settings.items()
+            if key not in ("space", "tuner", "verbose")
+            and value not in (None, {})
         )
         + "."
     )
-    seconds = sum(s["seconds"] or 0 for s in sessions)
+    seconds = sum(session["seconds"] or 0 for session in sessions)
     lines.append(
         f"Time: {seconds:.0f} s of search on the "
         f"{config['versions']['keras_backend']} backend "

@@ -98,7 +98,9 @@ def load_image_folder(directory, image_size=(32, 32), class_names=None):
             f"class sub-folders. Received images='{directory}', which is "
             "not a folder."
         )
-    found = sorted(p.name for p in directory.iterdir() if p.is_dir())
+    found = sorted(
+        entry.name for entry in directory.iterdir() if entry.is_dir()
+    )
     if class_names is not None and found != list(class_names):
         raise ValueError(
             f"Invalid image folder '{directory}'. Expected the class "
@@ -115,11 +117,11 @@ def load_image_folder(directory, image_size=(32, 32), class_names=None):
             shuffle=False,
             verbose=False,
         )
-    except ValueError as e:
+    except ValueError as error:
         raise ValueError(
             f"Invalid image folder '{directory}'. Expected class "
-            f"sub-folders holding images: {e}"
-        ) from e
+            f"sub-folders holding images: {error}"
+        ) from error
     pairs = [(image.numpy(), int(label)) for image, label in images]
     if not pairs:
         raise ValueError(

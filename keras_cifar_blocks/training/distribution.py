@@ -118,12 +118,12 @@ def processes() -> tuple[int, int]:
             index = int(task.get("index", 0))
             if task.get("type") == "worker" and "chief" in cluster:
                 index += len(cluster["chief"])
-        except (ValueError, TypeError, AttributeError) as e:
+        except (ValueError, TypeError, AttributeError) as error:
             raise ValueError(
                 "Invalid value for the environment variable `TF_CONFIG`. "
                 "Expected the JSON of tf.distribute's cluster spec. "
                 f"Received TF_CONFIG={os.environ['TF_CONFIG']!r}"
-            ) from e
+            ) from error
         return max(count, 1), index
     return 1, 0
 

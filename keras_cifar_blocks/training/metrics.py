@@ -119,7 +119,7 @@ def classification_metrics(confusion, class_names=None) -> dict:
         )
     num_classes = confusion.shape[0]
     if class_names is None:
-        class_names = [str(i) for i in range(num_classes)]
+        class_names = [str(index) for index in range(num_classes)]
     class_names = [str(name) for name in class_names]
     if len(class_names) != num_classes:
         raise ValueError(
@@ -138,12 +138,12 @@ def classification_metrics(confusion, class_names=None) -> dict:
         "total": total,
         "per_class": {
             name: {
-                "precision": float(precision[i]),
-                "recall": float(recall[i]),
-                "f1": float(f1[i]),
-                "support": int(support[i]),
+                "precision": float(precision[index]),
+                "recall": float(recall[index]),
+                "f1": float(f1[index]),
+                "support": int(support[index]),
             }
-            for i, name in enumerate(class_names)
+            for index, name in enumerate(class_names)
         },
         "macro_avg": {
             "precision": float(precision.mean()),

@@ -61,7 +61,9 @@ class InputNormalization:
                     f"with mode={self.mode!r}. Received {name}={value!r}"
                 )
             if value is not None:
-                object.__setattr__(self, name, tuple(float(v) for v in value))
+                object.__setattr__(
+                    self, name, tuple(float(number) for number in value)
+                )
         if self.std is not None and min(self.std) <= 0:
             raise ValueError(
                 "Invalid value for argument `std`. Expected strictly "

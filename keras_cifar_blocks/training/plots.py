@@ -159,16 +159,18 @@ def plot_confusion_matrix(confusion, class_names, path=None):
     axes.set_ylabel("true class")
     axes.set_title(f"Confusion matrix ({int(confusion.sum())} images)")
     if num_classes <= 20:
-        for i in range(num_classes):
-            for j in range(num_classes):
+        for true_class in range(num_classes):
+            for predicted_class in range(num_classes):
                 axes.text(
-                    j,
-                    i,
-                    str(int(confusion[i, j])),
+                    predicted_class,
+                    true_class,
+                    str(int(confusion[true_class, predicted_class])),
                     ha="center",
                     va="center",
                     fontsize=7,
-                    color="white" if shares[i, j] > 0.5 else "black",
+                    color="white"
+                    if shares[true_class, predicted_class] > 0.5
+                    else "black",
                 )
     return save_figure(figure, path)
 
@@ -237,8 +239,8 @@ def plot_misclassified(
     )
     axes = figure.add_axes((0.0, 0.0, 1.0, 1.0))
     axes.axis("off")
-    for k, index in enumerate(wrong):
-        row, column = divmod(k, columns)
+    for place, index in enumerate(wrong):
+        row, column = divmod(place, columns)
         image = np.clip(images[index].astype("float32") / 255.0, 0.0, 1.0)
         top, left = row * cell_h + label, column * cell_w
         mosaic[top : top + height, left : left + width] = image

@@ -85,9 +85,9 @@ def image_files(paths) -> list[Path]:
     for path in map(Path, paths):
         if path.is_dir():
             images = sorted(
-                p
-                for p in path.rglob("*")
-                if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
+                file
+                for file in path.rglob("*")
+                if file.is_file() and file.suffix.lower() in IMAGE_SUFFIXES
             )
             if not images:
                 raise FileNotFoundError(
@@ -133,11 +133,11 @@ def load_images(paths, size) -> np.ndarray:
                         (size[1], size[0]), Image.Resampling.BILINEAR
                     )
                 images.append(np.asarray(image, dtype="uint8"))
-        except (UnidentifiedImageError, OSError) as e:
+        except (UnidentifiedImageError, OSError) as error:
             raise ValueError(
                 f"Invalid image file '{path}': it cannot be read as an "
-                f"image ({e})."
-            ) from e
+                f"image ({error})."
+            ) from error
     return np.stack(images)
 
 
@@ -179,8 +179,8 @@ def predict_files(run_dir, paths, top_k=1, batch_size=256) -> list[dict]:
         {
             "path": os.fspath(path),
             "top": [
-                (class_names[int(i)], float(probabilities[row, i]))
-                for i in order[row]
+                (class_names[int(index)], float(probabilities[row, index]))
+                for index in order[row]
             ],
         }
         for row, path in enumerate(paths)

@@ -62,7 +62,7 @@ def best_epoch(history: dict, monitor: str = "val_accuracy"):
     if not pairs:
         return None, None
     value = max(value for value, _ in pairs)
-    epoch = min(epoch for v, epoch in pairs if v == value)
+    epoch = min(epoch for score, epoch in pairs if score == value)
     return epoch, value
 
 
@@ -174,7 +174,11 @@ def _training(config: dict, history: dict) -> list[str]:
     training = config["training"]
     epoch, val_accuracy = best_epoch(history)
     epochs_run = len(history.get("epoch", []))
-    seconds = sum(s for s in history.get("seconds", []) if s is not None)
+    seconds = sum(
+        epoch_seconds
+        for epoch_seconds in history.get("seconds", [])
+        if epoch_seconds is not None
+    )
     schedule = (
         f", schedule {recipe['schedule']['type']}" if recipe["schedule"] else ""
     )

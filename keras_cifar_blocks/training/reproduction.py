@@ -297,14 +297,22 @@ def summarize(config, history, metrics, *, command, full_protocol) -> dict:
     recipe = config["recipe"]
     settings = config["settings"]
     protocol = recipe["protocol"]
-    seconds = [s for s in history.get("seconds", []) if s is not None]
+    seconds = [
+        epoch_seconds
+        for epoch_seconds in history.get("seconds", [])
+        if epoch_seconds is not None
+    ]
     epochs_run = len(history.get("epoch", []))
     recipe_epochs = settings["epochs"]
     complete = metrics is not None and config["status"] == "complete"
     ours = metrics["test_accuracy"] if complete else None
     documented = recipe["accuracy"]
     per_epoch = statistics.median(seconds) if seconds else None
-    val = [v for v in history.get("val_accuracy", []) if v is not None]
+    val = [
+        accuracy
+        for accuracy in history.get("val_accuracy", [])
+        if accuracy is not None
+    ]
     return {
         "architecture": config["architecture"],
         "status": "complete" if complete else "partial",
@@ -406,14 +414,15 @@ def table(results_dir) -> str:
     ]
     machines = sorted(
         {
-            f"{s['hardware']['processor']}, {s['hardware']['cpu_count']} "
+            f"{summary['hardware']['processor']}, "
+            f"{summary['hardware']['cpu_count']} "
             "cores"
             + (
-                f", {', '.join(s['hardware']['accelerators'])}"
-                if s["hardware"]["accelerators"]
+                f", {', '.join(summary['hardware']['accelerators'])}"
+                if summary["hardware"]["accelerators"]
                 else ""
             )
-            for _, s in rows
+            for _, summary in rows
         }
     )
     lines += ["", "Hardware: " + "; ".join(machines) if machines else ""]

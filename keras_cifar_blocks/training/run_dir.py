@@ -160,8 +160,8 @@ def read_json(path: str | os.PathLike):
     path = Path(path)
     try:
         return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as e:
-        raise ValueError(f"'{path}' is not valid JSON ({e}).") from e
+    except json.JSONDecodeError as error:
+        raise ValueError(f"'{path}' is not valid JSON ({error}).") from error
 
 
 def empty_history() -> dict:
@@ -173,11 +173,11 @@ def history_records(history: dict) -> list[dict]:
     epochs = history.get("epoch", [])
     return [
         {
-            key: values[i]
+            key: values[index]
             for key, values in history.items()
-            if i < len(values) and values[i] is not None
+            if index < len(values) and values[index] is not None
         }
-        for i in range(len(epochs))
+        for index in range(len(epochs))
     ]
 
 
@@ -212,7 +212,9 @@ def merge_epoch(history: dict, epoch: int, logs: dict) -> dict:
     >>> merge_epoch(history, 3, {"loss": 1.2, "val_loss": 1.3})
     {'epoch': [1, 2, 3], 'loss': [2.0, 1.5, 1.2], 'val_loss': [None, None, 1.3]}
     """
-    records = [r for r in history_records(history) if r["epoch"] < epoch]
+    records = [
+        record for record in history_records(history) if record["epoch"] < epoch
+    ]
     records.append({"epoch": epoch, **logs})
     return history_from_records(records)
 
@@ -290,10 +292,10 @@ def load_model(run_dir: str | os.PathLike):
     else:
         try:
             return keras.saving.load_model(path)
-        except _CORRUPT_MODEL_ERRORS as e:
-            if isinstance(e, OSError) and e.errno is not None:
+        except _CORRUPT_MODEL_ERRORS as error:
+            if isinstance(error, OSError) and error.errno is not None:
                 raise
-            problem = f"{type(e).__name__}: {e}"
+            problem = f"{type(error).__name__}: {error}"
     raise ValueError(
         f"'{path}' is corrupt: it is not a complete .keras file "
         f"({problem}), e.g. because the disk filled up or the process was "

@@ -14,7 +14,7 @@ import pytest
 from keras_cifar_blocks.architectures import get_architecture
 from keras_cifar_blocks.architectures import names
 from keras_cifar_blocks.cli.main import main
-from keras_cifar_blocks.training import run_dir as files
+from keras_cifar_blocks.training import run_dir
 
 ROOT = Path(__file__).parents[2]
 
@@ -49,7 +49,7 @@ def test_list_prints_a_table_of_every_architecture(capsys, tmp_path):
 
 def _write_row(results, row, **summary):
     (results / row).mkdir(parents=True)
-    files.write_json(
+    run_dir.write_json(
         results / row / "reproduction.json",
         {
             "architecture": "li2018_model1",
@@ -131,10 +131,10 @@ def test_train_then_evaluate_on_real_cifar10(tmp_path, cifar10_dir, capsys):
     out = capsys.readouterr().out
     assert _last_line(out) == f"Report folder: {run}"
     assert "documented: 68.34% (CIFAR-10)" in out
-    for name in files.RUN_FILES:
+    for name in run_dir.RUN_FILES:
         assert (run / name).is_file(), name
 
-    config = files.read_json(run / files.CONFIG)
+    config = run_dir.read_json(run / run_dir.CONFIG)
     assert config["command"] == ["kcb", *argv]
     assert config["settings"]["subset"] == 1000
     assert config["data"]["sizes"] == {
@@ -142,9 +142,9 @@ def test_train_then_evaluate_on_real_cifar10(tmp_path, cifar10_dir, capsys):
         "validation": 100,
         "test": 512,
     }
-    assert files.read_json(run / files.HISTORY)["epoch"] == [1]
+    assert run_dir.read_json(run / run_dir.HISTORY)["epoch"] == [1]
 
-    metrics = files.read_json(run / files.METRICS)
+    metrics = run_dir.read_json(run / run_dir.METRICS)
     confusion = np.array(metrics["confusion_matrix"])
     assert confusion.sum() == metrics["test_size"] == 512
     assert metrics["test_accuracy"] == pytest.approx(
@@ -158,14 +158,14 @@ def test_train_then_evaluate_on_real_cifar10(tmp_path, cifar10_dir, capsys):
             2 * p * r / (p + r) if p + r else 0
         )
         assert scores["support"] == (52 if i < 2 else 51)
-    report = (run / files.REPORT).read_text()
+    report = (run / run_dir.REPORT).read_text()
     assert "| Documented | 68.34% | CIFAR-10 test set |" in report
     assert f"{100 * metrics['test_accuracy']:.2f}%" in report
 
-    (run / files.METRICS).unlink()
+    (run / run_dir.METRICS).unlink()
     assert main(["evaluate", str(run), "--data-dir", str(cifar10_dir)]) == 0
     assert _last_line(capsys.readouterr().out) == f"Report folder: {run}"
-    again = files.read_json(run / files.METRICS)
+    again = run_dir.read_json(run / run_dir.METRICS)
     assert again["test_accuracy"] == metrics["test_accuracy"]
     assert again["confusion_matrix"] == metrics["confusion_matrix"]
 
@@ -179,10 +179,10 @@ def test_train_unknown_name_lists_the_valid_ones(capsys):
 
 def test_train_refuses_another_architectures_run(tmp_path, capsys):
     config = {"architecture": "wrn_28_10", "status": "complete"}
-    files.write_json(tmp_path / files.CONFIG, config)
+    run_dir.write_json(tmp_path / run_dir.CONFIG, config)
     assert main(["train", "li2018_model1", "--out", str(tmp_path)]) == 2
     assert "Refusing to overwrite" in capsys.readouterr().err
-    assert files.read_json(tmp_path / files.CONFIG) == config
+    assert run_dir.read_json(tmp_path / run_dir.CONFIG) == config
 
 
 def test_train_unknown_override(capsys):
@@ -213,11 +213,11 @@ def test_evaluate_refuses_a_folder_that_is_not_a_run(tmp_path, capsys):
 
 
 def test_evaluate_says_a_truncated_model_is_corrupt(tmp_path, capsys):
-    files.write_json(
-        tmp_path / files.CONFIG,
+    run_dir.write_json(
+        tmp_path / run_dir.CONFIG,
         {"architecture": "li2018_model1", "status": "complete"},
     )
-    path = tmp_path / files.MODEL
+    path = tmp_path / run_dir.MODEL
     keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)]).save(path)
     path.write_bytes(path.read_bytes()[:-200])  # Cut off its zip directory.
     assert main(["evaluate", str(tmp_path)]) == 2
@@ -329,10 +329,10 @@ def test_killed_training_resumes_where_it_stopped(
         first.send_signal(signal.SIGKILL)
         first.wait()
     assert first.returncode == -signal.SIGKILL
-    killed = files.read_json(run / files.HISTORY)
+    killed = run_dir.read_json(run / run_dir.HISTORY)
     assert killed["epoch"] == [1]
-    assert files.read_json(run / files.CONFIG)["status"] == "running"
-    assert (run / files.BACKUP).is_dir()
+    assert run_dir.read_json(run / run_dir.CONFIG)["status"] == "running"
+    assert (run / run_dir.BACKUP).is_dir()
 
     # The same command again (in this process: it needs no kill).
     assert main(argv) == 0
@@ -342,17 +342,17 @@ def test_killed_training_resumes_where_it_stopped(
     assert "Epoch 2/3" in out and "Epoch 3/3" in out
     assert _last_line(out) == f"Report folder: {run}"
 
-    history = files.read_json(run / files.HISTORY)
+    history = run_dir.read_json(run / run_dir.HISTORY)
     assert history["epoch"] == [1, 2, 3]
     assert history["loss"][0] == killed["loss"][0]  # not trained again
-    config = files.read_json(run / files.CONFIG)
+    config = run_dir.read_json(run / run_dir.CONFIG)
     assert config["status"] == "complete"
     assert len(config["resumed"]) == 1
-    assert not (run / files.BACKUP).exists()
+    assert not (run / run_dir.BACKUP).exists()
     # The saved model's optimizer counts the steps of every epoch up to
     # the best one: the second process went on from the restored state.
-    best = files.read_json(run / files.METRICS)["best_epoch"]
-    model = keras.saving.load_model(run / files.MODEL)
+    best = run_dir.read_json(run / run_dir.METRICS)["best_epoch"]
+    model = keras.saving.load_model(run / run_dir.MODEL)
     steps = config["training"]["steps_per_epoch"]
     assert int(keras.ops.convert_to_numpy(model.optimizer.iterations)) == (
         best * steps
@@ -517,7 +517,7 @@ def test_train_on_all_images_under_a_precision(tmp_path, cifar10_dir, capsys):
     ]
     assert main(argv) == 0
     assert _last_line(capsys.readouterr().out) == f"Report folder: {run}"
-    config = files.read_json(run / files.CONFIG)
+    config = run_dir.read_json(run / run_dir.CONFIG)
     assert config["settings"]["precision"] == "mixed_bfloat16"
     assert config["settings"]["keep"] == "last"
     assert config["data"]["sizes"]["train"] == 300
@@ -566,7 +566,7 @@ def test_reproduce_writes_rows_and_the_table(tmp_path, cifar10_dir, capsys):
     assert "documented 68.34% (CIFAR-10)" in out
     assert _last_line(out) == f"Table: {results / 'README.md'}"
     (summary,) = results.glob("*/reproduction.json")
-    row = files.read_json(summary)
+    row = run_dir.read_json(summary)
     assert row["command"] == "kcb reproduce li2018_model1 " + " ".join(argv[2:])
     assert row["precision"] == "float32"
     assert row["full_protocol"] is False
@@ -627,4 +627,4 @@ def test_evaluate_says_when_a_run_is_unfinished(tmp_path, cifar10_dir, capsys):
     assert main(argv) == 0
     out = capsys.readouterr().out
     assert "Unfinished run: 1 of 3 epoch(s) trained" in out
-    assert files.read_json(run / files.CONFIG)["status"] == "running"
+    assert run_dir.read_json(run / run_dir.CONFIG)["status"] == "running"

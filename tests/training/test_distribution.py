@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 from keras_cifar_blocks.architectures import build
-from keras_cifar_blocks.training import run_dir as files
+from keras_cifar_blocks.training import run_dir
 from keras_cifar_blocks.training.distribution import check_backend
 from keras_cifar_blocks.training.distribution import distribution_scope
 
@@ -100,32 +100,33 @@ def test_two_devices_train_like_one(tmp_path, cifar10_dir):
         tmp_path / "single",
         tmp_path / "distributed",
     )
-    assert files.read_json(single / files.CONFIG)["training"]["replicas"] == 1
-    config = files.read_json(distributed / files.CONFIG)
+    config = run_dir.read_json(single / run_dir.CONFIG)
+    assert config["training"]["replicas"] == 1
+    config = run_dir.read_json(distributed / run_dir.CONFIG)
     assert config["training"]["replicas"] == 2
     assert config["data"]["sizes"] == {
         "train": 270,
         "validation": 30,
         "test": 100,
     }
-    one = files.read_json(single / files.HISTORY)
-    two = files.read_json(distributed / files.HISTORY)
+    one = run_dir.read_json(single / run_dir.HISTORY)
+    two = run_dir.read_json(distributed / run_dir.HISTORY)
     for key in ("loss", "val_loss"):
         np.testing.assert_allclose(one[key], two[key], rtol=1e-4)
     # Both saved the same epoch, with the same weights up to float
     # rounding: Adam's normalized steps carry it to about 1e-4 on the
     # few weights whose gradients are near 0, while training moved the
     # weights by about 3e-3 on average.
-    metrics = files.read_json(distributed / files.METRICS)
+    metrics = run_dir.read_json(distributed / run_dir.METRICS)
     assert (
         metrics["best_epoch"]
-        == files.read_json(single / files.METRICS)["best_epoch"]
+        == run_dir.read_json(single / run_dir.METRICS)["best_epoch"]
     )
     keras.utils.set_random_seed(0)
     initial = _flat(build("li2018_model1").get_weights())
-    one = _flat(keras.saving.load_model(single / files.MODEL).get_weights())
+    one = _flat(keras.saving.load_model(single / run_dir.MODEL).get_weights())
     two = _flat(
-        keras.saving.load_model(distributed / files.MODEL).get_weights()
+        keras.saving.load_model(distributed / run_dir.MODEL).get_weights()
     )
     gap = np.abs(one - two)
     assert gap.max() < 1e-3, gap.max()
@@ -256,8 +257,8 @@ def test_two_processes_on_loopback_train_like_one(tmp_path, cifar10_dir):
     for worker, (_, err) in zip(workers, results, strict=True):
         assert worker.returncode == 0, err[-3000:]
     # The chief alone wrote the run folder.
-    assert sorted(p.name for p in out.iterdir()) == sorted(files.RUN_FILES)
-    config = files.read_json(out / files.CONFIG)
+    assert sorted(p.name for p in out.iterdir()) == sorted(run_dir.RUN_FILES)
+    config = run_dir.read_json(out / run_dir.CONFIG)
     assert config["training"]["replicas"] == 2
 
     from keras_cifar_blocks.training import train
@@ -273,14 +274,14 @@ def test_two_processes_on_loopback_train_like_one(tmp_path, cifar10_dir):
         out=tmp_path / "one",
         verbose=0,
     )
-    one = _flat(keras.saving.load_model(single / files.MODEL).get_weights())
-    two = _flat(keras.saving.load_model(out / files.MODEL).get_weights())
+    one = _flat(keras.saving.load_model(single / run_dir.MODEL).get_weights())
+    two = _flat(keras.saving.load_model(out / run_dir.MODEL).get_weights())
     keras.utils.set_random_seed(0)
     initial = _flat(build("li2018_model1").get_weights())
     gap = np.abs(one - two)
     assert gap.max() < 1e-3, gap.max()
     assert gap.mean() < 1e-2 * np.abs(one - initial).mean()
-    one = files.read_json(single / files.HISTORY)
-    two = files.read_json(out / files.HISTORY)
+    one = run_dir.read_json(single / run_dir.HISTORY)
+    two = run_dir.read_json(out / run_dir.HISTORY)
     for key in ("loss", "accuracy", "val_loss"):
         np.testing.assert_allclose(one[key], two[key], rtol=1e-4)

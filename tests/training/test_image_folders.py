@@ -12,7 +12,7 @@ from keras_cifar_blocks import datasets
 from keras_cifar_blocks.cli.main import main
 from keras_cifar_blocks.training import evaluate
 from keras_cifar_blocks.training import predict_files
-from keras_cifar_blocks.training import run_dir as files
+from keras_cifar_blocks.training import run_dir
 from keras_cifar_blocks.training import train
 from keras_cifar_blocks.training.data import load_image_folder
 
@@ -54,7 +54,7 @@ def test_load_image_folder_reads_classes_in_order(folders):
 
 
 def test_run_on_a_folder_names_its_classes(folder_run, folders):
-    config = files.read_json(folder_run / files.CONFIG)
+    config = run_dir.read_json(folder_run / run_dir.CONFIG)
     assert config["data"]["dataset"] == "images"
     assert config["data"]["class_names"] == ["boats", "cats", "planes"]
     # 40 images per class: 4 held out for the test set, then 4 of the
@@ -65,10 +65,10 @@ def test_run_on_a_folder_names_its_classes(folder_run, folders):
         "test": 12,
     }
     assert config["parameters"] == 42_442 - 10 * 2305 + 3 * 2305
-    metrics = files.read_json(folder_run / files.METRICS)
+    metrics = run_dir.read_json(folder_run / run_dir.METRICS)
     assert list(metrics["per_class"]) == ["boats", "cats", "planes"]
     assert np.array(metrics["confusion_matrix"]).shape == (3, 3)
-    assert "boats" in (folder_run / files.REPORT).read_text()
+    assert "boats" in (folder_run / run_dir.REPORT).read_text()
     # evaluate() finds the same held-out test images again.
     again = evaluate(folder_run)
     assert again["confusion_matrix"] == metrics["confusion_matrix"]
@@ -94,7 +94,7 @@ def test_cli_trains_on_a_folder_with_a_test_folder(folders, tmp_path, capsys):
     ]
     assert main(argv) == 0
     assert "on 30 test images" in capsys.readouterr().out
-    config = files.read_json(run / files.CONFIG)
+    config = run_dir.read_json(run / run_dir.CONFIG)
     assert config["settings"]["test_images"] == str(folders / "test")
     assert config["data"]["sizes"]["test"] == 30
 

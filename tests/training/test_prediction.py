@@ -11,7 +11,7 @@ from keras_cifar_blocks import datasets
 from keras_cifar_blocks.cli.main import main
 from keras_cifar_blocks.training import load_run
 from keras_cifar_blocks.training import predict_files
-from keras_cifar_blocks.training import run_dir as files
+from keras_cifar_blocks.training import run_dir
 from keras_cifar_blocks.training.data import CLASS_NAMES
 from keras_cifar_blocks.training.normalization import InputNormalization
 from keras_cifar_blocks.training.test_time_augmentation import predict
@@ -30,8 +30,8 @@ def test_images(trained_run, cifar10_dir):
 
 def _evaluate_predictions(run, images):
     """The probabilities `evaluate` computes for `images`."""
-    config = files.read_json(run / files.CONFIG)
-    model = keras.saving.load_model(run / files.MODEL)
+    config = run_dir.read_json(run / run_dir.CONFIG)
+    model = keras.saving.load_model(run / run_dir.MODEL)
     normalization = InputNormalization.from_config(
         config["data"]["normalization"]
     )
@@ -104,10 +104,10 @@ def test_bad_images_exit_2(trained_run, tmp_path, capsys, make, message):
 def test_a_corrupt_model_is_reported_as_corrupt(trained_run, tmp_path, capsys):
     run = tmp_path / "run"
     run.mkdir()
-    for name in (files.CONFIG, files.HISTORY):
+    for name in (run_dir.CONFIG, run_dir.HISTORY):
         (run / name).write_bytes((trained_run / name).read_bytes())
-    model = (trained_run / files.MODEL).read_bytes()
-    (run / files.MODEL).write_bytes(model[: len(model) // 2])
+    model = (trained_run / run_dir.MODEL).read_bytes()
+    (run / run_dir.MODEL).write_bytes(model[: len(model) // 2])
     png = tmp_path / "a.png"
     Image.fromarray(np.zeros((32, 32, 3), "uint8")).save(png)
     assert main(["predict", str(run), str(png)]) == 2

@@ -3,7 +3,7 @@ import copy
 import pytest
 
 from keras_cifar_blocks.architectures import recipe
-from keras_cifar_blocks.training import run_dir as files
+from keras_cifar_blocks.training import run_dir
 from keras_cifar_blocks.training.reports import best_epoch
 from keras_cifar_blocks.training.reports import differences_from_recipe
 from keras_cifar_blocks.training.reports import format_report
@@ -26,7 +26,7 @@ CONFIG = {
         "shuffle": True,
         "distribute": False,
     },
-    "recipe": files.recipe_as_dict(recipe("li2018_model1")),
+    "recipe": run_dir.recipe_as_dict(recipe("li2018_model1")),
     "training": {
         "loss": "sparse_categorical_crossentropy",
         "augmentation": None,
@@ -70,21 +70,21 @@ def test_report_puts_test_accuracy_beside_the_documented_one():
     assert "| This run | 51.23% | CIFAR-10 test set, 10,000 images |" in text
     assert "| Documented | 68.34% | CIFAR-10 test set |" in text
     source = CONFIG["recipe"]["source"]
-    assert source["seed"] == "003_9b08b6f72382b430.txt"
+    assert source["report"] == "003_9b08b6f72382b430.txt"
     assert (
         f'Source: Li (2018), "CIFAR10 CNN use Keras"; '
         f"{'; '.join(source['sections'])}.\n" in text
     )
     # The seed's internal file name means nothing to a reader.
-    assert source["seed"] not in text and "seed report" not in text
+    assert source["report"] not in text and "seed report" not in text
     assert "Not a replication" not in text
     assert "epoch 2, validation accuracy 52.00%" in text
     assert "Epochs run: 3 of 100, 28 s in all." in text
     assert "| airplane | 60.00% | 55.00% | 57.40% | 1000 |" in text
     for image in (
-        files.LEARNING_CURVES,
-        files.CONFUSION_MATRIX,
-        files.MISCLASSIFIED,
+        run_dir.LEARNING_CURVES,
+        run_dir.CONFUSION_MATRIX,
+        run_dir.MISCLASSIFIED,
     ):
         assert f"]({image})" in text
 
@@ -118,9 +118,9 @@ def test_report_describes_early_stopping():
 
 def test_write_report(tmp_path):
     path = write_report(tmp_path, CONFIG, HISTORY, METRICS)
-    assert path == tmp_path / files.REPORT
+    assert path == tmp_path / run_dir.REPORT
     assert path.read_text().startswith("# li2018_model1 on CIFAR-10")
-    assert sorted(p.name for p in tmp_path.iterdir()) == [files.REPORT]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [run_dir.REPORT]
 
 
 @pytest.mark.parametrize(

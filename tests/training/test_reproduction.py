@@ -12,7 +12,7 @@ from keras_cifar_blocks.architectures import names
 from keras_cifar_blocks.architectures import recipe
 from keras_cifar_blocks.training import reproduce
 from keras_cifar_blocks.training import reproduction
-from keras_cifar_blocks.training import run_dir as files
+from keras_cifar_blocks.training import run_dir
 
 SMALL = {"subset": 500, "test_subset": 256, "precision": "float32"}
 
@@ -84,7 +84,7 @@ def test_final_protocol_trains_on_all_images_and_watches_the_test_set(
 ):
     tmp_path, summary = final_row
     row = tmp_path / "results" / summary_row(summary)
-    config = files.read_json(row / files.CONFIG)
+    config = run_dir.read_json(row / run_dir.CONFIG)
     assert config["settings"]["val_split"] == 0.0
     assert config["settings"]["validate_on_test"] is True
     assert config["settings"]["keep"] == "last"
@@ -96,14 +96,14 @@ def test_final_protocol_trains_on_all_images_and_watches_the_test_set(
         "validation": 256,
         "test": 256,
     }
-    history = files.read_json(row / files.HISTORY)
+    history = run_dir.read_json(row / run_dir.HISTORY)
     assert history["epoch"] == [1, 2]
     # The reported number is the last epoch's test accuracy.
     assert summary["reported_epoch"] == 2
     assert summary["ours"] == pytest.approx(
         history["val_accuracy"][-1], abs=1.5 / 256
     )
-    metrics = files.read_json(row / files.METRICS)
+    metrics = run_dir.read_json(row / run_dir.METRICS)
     assert summary["ours"] == metrics["test_accuracy"]
     assert summary["difference_points"] == pytest.approx(
         100 * (summary["ours"] - 0.6834), abs=0.01
@@ -121,9 +121,9 @@ def test_row_holds_the_light_files_and_the_table(final_row):
     row = tmp_path / "results" / summary_row(summary)
     for name in reproduction.EXPORTED:
         assert (row / name).is_file(), name
-    assert not (row / files.MODEL).exists()
-    assert (tmp_path / "runs" / row.name / files.MODEL).is_file()
-    assert files.read_json(row / reproduction.SUMMARY) == summary
+    assert not (row / run_dir.MODEL).exists()
+    assert (tmp_path / "runs" / row.name / run_dir.MODEL).is_file()
+    assert run_dir.read_json(row / reproduction.SUMMARY) == summary
     assert summary["status"] == "complete"
     assert summary["full_protocol"] is False
     assert summary["epochs_run"] == 2
@@ -139,10 +139,10 @@ def test_row_holds_the_light_files_and_the_table(final_row):
 def test_best_protocol_reports_the_best_test_epoch(tmp_path, cifar10_dir):
     summary = _reproduce("schnack2022", tmp_path, cifar10_dir, epochs=3)
     row = tmp_path / "results" / summary_row(summary)
-    config = files.read_json(row / files.CONFIG)
+    config = run_dir.read_json(row / run_dir.CONFIG)
     assert config["settings"]["keep"] == "best"
     assert config["settings"]["validate_on_test"] is True
-    history = files.read_json(row / files.HISTORY)
+    history = run_dir.read_json(row / run_dir.HISTORY)
     best = max(history["val_accuracy"])
     assert (
         summary["reported_epoch"]
@@ -169,11 +169,11 @@ def test_a_stopped_reproduction_is_partial_then_resumes(
         / "results"
         / reproduction.row_name("li2018_model1", "float32", _backend())
     )
-    partial = files.read_json(row / reproduction.SUMMARY)
+    partial = run_dir.read_json(row / reproduction.SUMMARY)
     assert partial["status"] == "partial"
     assert partial["epochs_run"] == 2
     assert partial["ours"] is None
-    history = files.read_json(row / files.HISTORY)
+    history = run_dir.read_json(row / run_dir.HISTORY)
     assert partial["ours_so_far"] == history["val_accuracy"][-1]
     assert (
         "partial; estimate" in (tmp_path / "results" / "README.md").read_text()
@@ -184,7 +184,7 @@ def test_a_stopped_reproduction_is_partial_then_resumes(
     assert summary["status"] == "complete"
     assert summary["epochs_run"] == 3
     assert len(summary["resumed"]) == 1
-    history = files.read_json(row / files.HISTORY)
+    history = run_dir.read_json(row / run_dir.HISTORY)
     assert history["epoch"] == [1, 2, 3]
 
 
@@ -206,10 +206,10 @@ def test_refuses_a_results_folder_of_another_architecture(tmp_path):
     )
     row.mkdir(parents=True)
     theirs = {"architecture": "schnack2022", "status": "complete"}
-    files.write_json(row / reproduction.SUMMARY, theirs)
+    run_dir.write_json(row / reproduction.SUMMARY, theirs)
     with pytest.raises(FileExistsError, match="reproduction of 'schnack2022'"):
         reproduce("li2018_model1", results_dir=tmp_path / "results")
-    assert files.read_json(row / reproduction.SUMMARY) == theirs
+    assert run_dir.read_json(row / reproduction.SUMMARY) == theirs
 
 
 def test_refuses_a_run_folder_of_another_architecture(tmp_path):
@@ -220,7 +220,7 @@ def test_refuses_a_run_folder_of_another_architecture(tmp_path):
     )
     run.mkdir(parents=True)
     theirs = {"architecture": "schnack2022", "status": "complete"}
-    files.write_json(run / files.CONFIG, theirs)
+    run_dir.write_json(run / run_dir.CONFIG, theirs)
     with pytest.raises(FileExistsError, match="run of 'schnack2022'"):
         reproduce(
             "li2018_model1",
@@ -228,7 +228,7 @@ def test_refuses_a_run_folder_of_another_architecture(tmp_path):
             results_dir=tmp_path / "results",
             precision="float32",
         )
-    assert files.read_json(run / files.CONFIG) == theirs
+    assert run_dir.read_json(run / run_dir.CONFIG) == theirs
     assert not (tmp_path / "results").exists()
 
 
@@ -277,7 +277,7 @@ def test_cost_estimates_scale_with_flops_and_use_measured_rows(tmp_path):
     row = results / "li2018_model1"
     row.mkdir(parents=True)
     # A measured row: 6 s per epoch of li2018_model1 on this machine.
-    files.write_json(
+    run_dir.write_json(
         row / reproduction.SUMMARY,
         {
             "architecture": "li2018_model1",
@@ -326,7 +326,7 @@ def test_write_estimates_adds_its_block_to_the_readme(final_row, monkeypatch):
     text = readme.read_text()
     assert reproduction.TABLE_BEGIN in text  # The results table stays.
     assert "| `li2018_model1` | 42,442 |" in text
-    estimates = files.read_json(results / reproduction.ESTIMATES)
+    estimates = run_dir.read_json(results / reproduction.ESTIMATES)
     assert list(estimates["architectures"]) == ["li2018_model1"]
 
 

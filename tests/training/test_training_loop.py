@@ -13,7 +13,7 @@ import pytest
 
 from keras_cifar_blocks.architectures import names
 from keras_cifar_blocks.architectures import recipe
-from keras_cifar_blocks.training import run_dir as files
+from keras_cifar_blocks.training import run_dir
 from keras_cifar_blocks.training import train
 from tests.training.conftest import RUN_SETTINGS
 
@@ -85,22 +85,22 @@ def test_invalid_types(kwargs, match):
 
 def test_refuses_a_folder_with_another_architectures_run(tmp_path):
     config = {"architecture": "wrn_28_10", "status": "complete"}
-    files.write_json(tmp_path / files.CONFIG, config)
-    (tmp_path / files.MODEL).write_bytes(b"their model")
+    run_dir.write_json(tmp_path / run_dir.CONFIG, config)
+    (tmp_path / run_dir.MODEL).write_bytes(b"their model")
     with pytest.raises(FileExistsError, match="holds a run of 'wrn_28_10'"):
         train("li2018_model1", out=tmp_path, overwrite=True)
-    assert files.read_json(tmp_path / files.CONFIG) == config
-    assert (tmp_path / files.MODEL).read_bytes() == b"their model"
+    assert run_dir.read_json(tmp_path / run_dir.CONFIG) == config
+    assert (tmp_path / run_dir.MODEL).read_bytes() == b"their model"
 
 
 def test_overwrite_keeps_the_old_run_when_the_data_is_missing(tmp_path):
     run = tmp_path / "run"
     run.mkdir()
     config = {"architecture": "li2018_model1", "status": "complete"}
-    files.write_json(run / files.CONFIG, config)
+    run_dir.write_json(run / run_dir.CONFIG, config)
     with pytest.raises(FileNotFoundError, match="cifar-10-python.tar.gz"):
         train("li2018_model1", out=run, overwrite=True, data_dir=tmp_path)
-    assert files.read_json(run / files.CONFIG) == config
+    assert run_dir.read_json(run / run_dir.CONFIG) == config
 
 
 def test_refuses_a_folder_that_is_not_a_run(tmp_path):
@@ -122,8 +122,8 @@ def test_refuses_to_resume_with_other_settings(tmp_path):
         "shuffle": True,
         "distribute": False,
     }
-    files.write_json(
-        tmp_path / files.CONFIG,
+    run_dir.write_json(
+        tmp_path / run_dir.CONFIG,
         {
             "architecture": "li2018_model1",
             "status": "running",
@@ -143,25 +143,25 @@ def test_distribute_on_torch_is_refused():
 
 def test_run_folder_contents(trained_run):
     for name in (
-        files.CONFIG,
-        files.HISTORY,
-        files.MODEL,
-        files.METRICS,
-        files.REPORT,
-        files.LEARNING_CURVES,
-        files.CONFUSION_MATRIX,
-        files.MISCLASSIFIED,
+        run_dir.CONFIG,
+        run_dir.HISTORY,
+        run_dir.MODEL,
+        run_dir.METRICS,
+        run_dir.REPORT,
+        run_dir.LEARNING_CURVES,
+        run_dir.CONFUSION_MATRIX,
+        run_dir.MISCLASSIFIED,
     ):
         assert (trained_run / name).is_file(), name
     # The backup is deleted at the end of training, the checkpoint
     # folder once its files are moved to model.keras.
-    assert not (trained_run / files.BACKUP).exists()
-    assert not (trained_run / files.CHECKPOINTS).exists()
+    assert not (trained_run / run_dir.BACKUP).exists()
+    assert not (trained_run / run_dir.CHECKPOINTS).exists()
     assert not list(trained_run.glob(".*.tmp"))
 
 
 def test_config_records_recipe_settings_data_and_versions(trained_run):
-    config = files.read_json(trained_run / files.CONFIG)
+    config = run_dir.read_json(trained_run / run_dir.CONFIG)
     assert config["architecture"] == "li2018_model1"
     assert config["status"] == "complete"
     assert config["parameters"] == 42442
@@ -184,7 +184,7 @@ def test_config_records_recipe_settings_data_and_versions(trained_run):
 
 
 def test_history_has_one_entry_per_epoch(trained_run):
-    history = files.read_json(trained_run / files.HISTORY)
+    history = run_dir.read_json(trained_run / run_dir.HISTORY)
     assert history["epoch"] == [1, 2]
     for key in ("loss", "accuracy", "val_loss", "val_accuracy", "seconds"):
         assert len(history[key]) == 2
@@ -193,7 +193,7 @@ def test_history_has_one_entry_per_epoch(trained_run):
 
 
 def test_metrics_are_consistent(trained_run):
-    metrics = files.read_json(trained_run / files.METRICS)
+    metrics = run_dir.read_json(trained_run / run_dir.METRICS)
     confusion = np.array(metrics["confusion_matrix"])
     assert confusion.shape == (10, 10)
     assert confusion.sum() == metrics["test_size"] == 256
@@ -219,15 +219,15 @@ def test_metrics_are_consistent(trained_run):
         f1s.append(f1)
     assert metrics["macro_avg"]["f1"] == pytest.approx(np.mean(f1s))
     assert 0.0 < metrics["test_loss"] < 10.0
-    history = files.read_json(trained_run / files.HISTORY)
+    history = run_dir.read_json(trained_run / run_dir.HISTORY)
     best = int(np.argmax(history["val_accuracy"])) + 1
     assert metrics["best_epoch"] == best
     assert metrics["epochs_run"] == 2
 
 
 def test_report_mentions_the_documented_accuracy(trained_run):
-    report = (trained_run / files.REPORT).read_text()
-    metrics = files.read_json(trained_run / files.METRICS)
+    report = (trained_run / run_dir.REPORT).read_text()
+    metrics = run_dir.read_json(trained_run / run_dir.METRICS)
     assert f"| This run | {100 * metrics['test_accuracy']:.2f}% |" in report
     assert "| Documented | 68.34% | CIFAR-10 test set |" in report
     assert 'Li (2018), "CIFAR10 CNN use Keras"' in report
@@ -235,10 +235,10 @@ def test_report_mentions_the_documented_accuracy(trained_run):
 
 
 def test_model_keras_is_the_best_epochs_model(trained_run):
-    model = keras.saving.load_model(trained_run / files.MODEL)
+    model = keras.saving.load_model(trained_run / run_dir.MODEL)
     assert model.name == "li2018_model1"
-    metrics = files.read_json(trained_run / files.METRICS)
-    config = files.read_json(trained_run / files.CONFIG)
+    metrics = run_dir.read_json(trained_run / run_dir.METRICS)
+    config = run_dir.read_json(trained_run / run_dir.CONFIG)
     steps = config["training"]["steps_per_epoch"]
     # The optimizer has taken the steps of the epochs up to the best one.
     iterations = keras.ops.convert_to_numpy(model.optimizer.iterations)
@@ -246,21 +246,21 @@ def test_model_keras_is_the_best_epochs_model(trained_run):
 
 
 def test_refuses_to_overwrite_a_finished_run(trained_run):
-    before = (trained_run / files.METRICS).read_bytes()
+    before = (trained_run / run_dir.METRICS).read_bytes()
     with pytest.raises(FileExistsError, match="already holds a finished run"):
         train("li2018_model1", out=trained_run, **RUN_SETTINGS)
-    assert (trained_run / files.METRICS).read_bytes() == before
+    assert (trained_run / run_dir.METRICS).read_bytes() == before
 
 
 def test_a_trained_but_unevaluated_run_is_only_evaluated(
     trained_run, cifar10_dir, tmp_path
 ):
     run = shutil.copytree(trained_run, tmp_path / "run")
-    files.set_status(run, "trained")
-    for name in (files.METRICS, files.REPORT, files.MISCLASSIFIED):
+    run_dir.set_status(run, "trained")
+    for name in (run_dir.METRICS, run_dir.REPORT, run_dir.MISCLASSIFIED):
         (run / name).unlink()
-    history = (run / files.HISTORY).read_bytes()
-    model = (run / files.MODEL).read_bytes()
+    history = (run / run_dir.HISTORY).read_bytes()
+    model = (run / run_dir.MODEL).read_bytes()
     train(
         "li2018_model1",
         out=run,
@@ -268,12 +268,12 @@ def test_a_trained_but_unevaluated_run_is_only_evaluated(
         verbose=0,
         **RUN_SETTINGS,
     )
-    assert (run / files.HISTORY).read_bytes() == history
-    assert (run / files.MODEL).read_bytes() == model
-    assert files.read_json(run / files.CONFIG)["status"] == "complete"
-    assert json.loads((run / files.METRICS).read_text()) | {
+    assert (run / run_dir.HISTORY).read_bytes() == history
+    assert (run / run_dir.MODEL).read_bytes() == model
+    assert run_dir.read_json(run / run_dir.CONFIG)["status"] == "complete"
+    assert json.loads((run / run_dir.METRICS).read_text()) | {
         "evaluated": None
-    } == files.read_json(trained_run / files.METRICS) | {"evaluated": None}
+    } == run_dir.read_json(trained_run / run_dir.METRICS) | {"evaluated": None}
 
 
 @pytest.mark.slow
@@ -292,7 +292,7 @@ def test_recipe_with_augmentation_categorical_loss_and_standardization(
         out=tmp_path / "run",
         verbose=0,
     )
-    config = files.read_json(run / files.CONFIG)
+    config = run_dir.read_json(run / run_dir.CONFIG)
     assert config["training"]["loss"] == "categorical_crossentropy"
     assert config["training"]["one_hot_labels"] is True
     assert config["training"]["augmentation"] == "donzella"
@@ -300,9 +300,9 @@ def test_recipe_with_augmentation_categorical_loss_and_standardization(
     normalization = config["data"]["normalization"]
     assert normalization["mode"] == "standardize_per_channel"
     assert len(normalization["mean"]) == 3
-    metrics = files.read_json(run / files.METRICS)
+    metrics = run_dir.read_json(run / run_dir.METRICS)
     assert metrics["test_size"] == 100
-    assert "Augmentation: donzella" in (run / files.REPORT).read_text()
+    assert "Augmentation: donzella" in (run / run_dir.REPORT).read_text()
 
 
 # About 30 s under JAX (compiling the train, test and predict steps of a
@@ -324,7 +324,7 @@ def test_fast_cifar_trains_with_label_smoothing_and_flip_averaging(
         out=tmp_path / "run",
         verbose=0,
     )
-    config = files.read_json(run / files.CONFIG)
+    config = run_dir.read_json(run / run_dir.CONFIG)
     training = config["training"]
     assert training["loss"] == "categorical_crossentropy"
     assert training["label_smoothing"] == 0.2
@@ -332,19 +332,19 @@ def test_fast_cifar_trains_with_label_smoothing_and_flip_averaging(
     assert training["augmentation"] == "cifar_standard"
     assert config["recipe"]["schedule"]["type"] == "WarmupCosineDecayByEpoch"
     assert config["recipe"]["test_time_augmentation"] == "flip"
-    history = files.read_json(run / files.HISTORY)
+    history = run_dir.read_json(run / run_dir.HISTORY)
     # One warm-up epoch of 5 steps to the peak, then the cosine down to 0
     # at the last step: the second epoch's last rate is near 0.
     rates = history["learning_rate"]
     peak = recipe("fast_cifar").learning_rate
     assert rates[0] == pytest.approx(peak, rel=1e-3)
     assert rates[1] < 0.1 * peak
-    metrics = files.read_json(run / files.METRICS)
+    metrics = run_dir.read_json(run / run_dir.METRICS)
     assert metrics["test_time_augmentation"] == "flip"
     assert metrics["test_size"] == 200
     assert 0.0 <= metrics["test_accuracy"] <= 1.0
     # The flip-averaged probabilities are what metrics.json scores.
-    model = keras.saving.load_model(run / files.MODEL)
+    model = keras.saving.load_model(run / run_dir.MODEL)
     from keras_cifar_blocks.training import predict_with_flip
     from keras_cifar_blocks.training.data import load_test_data
     from keras_cifar_blocks.training.normalization import InputNormalization
@@ -388,7 +388,7 @@ def test_no_validation_split_trains_on_everything_under_a_precision(
         )
     # The global policy is put back; the run records the one it used.
     assert keras.config.dtype_policy().name == before
-    config = files.read_json(run / files.CONFIG)
+    config = run_dir.read_json(run / run_dir.CONFIG)
     assert config["settings"]["precision"] == "mixed_bfloat16"
     assert config["settings"]["keep"] == "last"
     assert config["data"]["sizes"] == {
@@ -397,13 +397,13 @@ def test_no_validation_split_trains_on_everything_under_a_precision(
         "test": 100,
     }
     assert config["training"]["validation_data"] == "none"
-    history = files.read_json(run / files.HISTORY)
+    history = run_dir.read_json(run / run_dir.HISTORY)
     assert history["epoch"] == [1, 2]
     assert "val_accuracy" not in history
-    model = keras.saving.load_model(run / files.MODEL)
+    model = keras.saving.load_model(run / run_dir.MODEL)
     assert model.get_layer("predictions").compute_dtype == "float32"
     assert model.get_layer("stage_1").compute_dtype == "bfloat16"
-    metrics = files.read_json(run / files.METRICS)
+    metrics = run_dir.read_json(run / run_dir.METRICS)
     assert metrics["epochs_run"] == 2
     assert metrics["best_epoch"] is None
 
@@ -421,7 +421,7 @@ def test_config_records_where_the_data_was_found(
         test_subset=100,
         verbose=0,
     )
-    config = files.read_json(run / files.CONFIG)
+    config = run_dir.read_json(run / run_dir.CONFIG)
     assert config["data"]["data_dir"] == str(cifar10_dir.resolve())
     assert config["data"]["class_names"][6] == "frog"
 
@@ -437,8 +437,8 @@ def test_resume_state_step(tmp_path):
     assert resume_state(tmp_path, "li2018_model1", settings, False) is None
     recorded = {**settings.as_config(), "epochs": 2}
     del recorded["precision"]  # Recorded before the setting existed.
-    files.write_json(
-        tmp_path / files.CONFIG,
+    run_dir.write_json(
+        tmp_path / run_dir.CONFIG,
         {
             "architecture": "li2018_model1",
             "status": "running",
@@ -469,4 +469,4 @@ def test_make_callbacks_step(tmp_path):
     assert checkpoint.best == 0.4  # A resumed run beats its best so far.
     assert isinstance(recorder, RunRecorder)
     assert isinstance(callbacks[-1], keras.callbacks.BackupAndRestore)
-    assert (tmp_path / files.CHECKPOINTS).is_dir()
+    assert (tmp_path / run_dir.CHECKPOINTS).is_dir()
