@@ -136,6 +136,19 @@ class Architecture:
         classifier_activation = overrides.pop(
             "classifier_activation", valid["classifier_activation"]
         )
+        # `None` for an option that cannot be `None` (`weights=None` can)
+        # asks for the architecture's own value, e.g. li2018 model 3's
+        # per-stage dropout rates.
+        nullable = {
+            field.name
+            for field in dataclasses.fields(self.config)
+            if "None" in str(field.type)
+        }
+        overrides = {
+            option: value
+            for option, value in overrides.items()
+            if value is not None or option in nullable
+        }
         return self.builder(
             dataclasses.replace(self.config, **overrides),
             num_classes,
@@ -229,7 +242,8 @@ def build(name, num_classes=None, input_shape=(32, 32, 3), **overrides):
         **overrides: the architecture's own options, e.g. `dropout`, `l2`
             or, for transfer models, `weights=None`; see
             `get_architecture(name).overrides` and the architectures page
-            of the docs.
+            of the docs. `None` for an option that cannot be `None` keeps
+            the architecture's own value.
 
     Returns:
         An uncompiled `keras.Model` named `name`.

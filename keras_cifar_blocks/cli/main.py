@@ -698,7 +698,9 @@ def architecture_table(reproductions=None) -> list[dict]:
                 "source": {
                     "citation": source.citation,
                     "sections": list(source.sections),
-                    "seed": source.seed,
+                    "report": source.report,
+                    # The name this key had first; kept for scripts.
+                    "seed": source.report,
                 },
                 "description": entry.description,
                 "reproduced": _reproduced(reproduced.get(name)),

@@ -447,6 +447,19 @@ def test_overrides_change_the_model():
     assert donzella.get_layer("dense_dropout").rate == 0.3
 
 
+def test_none_override_keeps_the_architectures_value():
+    default = build("li2018_model3_2")
+    model = build("li2018_model3_2", dropout=None)
+    assert model.get_config() == default.get_config()
+    blocks = [
+        layer for layer in model.layers if isinstance(layer, ConvBNPoolDropout)
+    ]
+    assert [block.dropout for block in blocks] == [0.2, 0.3, 0.4, 0.5]
+    # `weights` can be None: there it means random initialization.
+    transfer = build("ntua_vgg16", weights=None, image_size=None)
+    assert transfer.get_layer("adapter").image_size != (32, 32)
+
+
 def test_transfer_dropout_override():
     model = build("ntua_vgg16", weights=None, dropout=0.4, image_size=32)
     assert model.get_layer("head_dropout").rate == 0.4

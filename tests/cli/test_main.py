@@ -98,7 +98,8 @@ def test_list_json(capsys):
     assert row["parameters"] == entry.parameters
     assert row["trainable_parameters"] == entry.trainable_parameters
     assert row["documented_accuracy"]["value"] == entry.recipe.accuracy.value
-    assert row["source"]["seed"] == entry.recipe.source.seed
+    assert row["source"]["report"] == entry.recipe.source.report
+    assert row["source"]["seed"] == entry.recipe.source.report
 
 
 # --------------------------------------------------------------------------
