@@ -627,9 +627,7 @@ class Recipe:
         if isinstance(options, dict):
             options = options.items()
         options = tuple(sorted((str(key), value) for key, value in options))
-        allowed = inspect.signature(
-            type(keras.optimizers.get(self.optimizer))
-        ).parameters
+        allowed = inspect.signature(optimizer_class(self.optimizer)).parameters
         for key, _ in options:
             if key not in allowed or key in ("learning_rate", "kwargs"):
                 raise ValueError(
@@ -719,6 +717,30 @@ class Recipe:
         if self.early_stopping is None:
             return []
         return [self.early_stopping.build()]
+
+
+def optimizer_class(name: str) -> type:
+    """The Keras optimizer class `keras.optimizers.get(name)` instantiates.
+
+    Found by Keras' own rule (the class name, lower-cased) without making
+    an optimizer: an instance creates backend variables, which must not
+    happen when the registry loads (JAX's multi-process start refuses to
+    run after any computation).
+
+    >>> optimizer_class("rmsprop").__name__
+    'RMSprop'
+    """
+    for value in vars(keras.optimizers).values():
+        if (
+            isinstance(value, type)
+            and issubclass(value, keras.optimizers.Optimizer)
+            and value.__name__.lower() == name
+        ):
+            return value
+    raise ValueError(
+        "Invalid value for argument `optimizer`. Expected the name of a "
+        f"Keras optimizer, e.g. 'adam'. Received optimizer={name!r}"
+    )
 
 
 def _check_type(name: str, value, types) -> None:

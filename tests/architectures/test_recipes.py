@@ -452,6 +452,19 @@ def test_optimizer_options_are_stored_sorted():
     assert r.num_classes == 10
 
 
+def test_checking_a_recipe_makes_no_optimizer(monkeypatch):
+    # An optimizer creates backend variables; the registry must not, so
+    # that JAX's multi-process start (before any computation) still works.
+    def refuse(*args, **kwargs):
+        raise AssertionError("an optimizer was created")
+
+    monkeypatch.setattr(keras.optimizers.Optimizer, "__init__", refuse)
+    for name in ("adam", "sgd", "rmsprop"):
+        _recipe(optimizer=name, optimizer_options={"weight_decay": 1e-4})
+    with pytest.raises(ValueError, match="'foo' is not an argument"):
+        _recipe(optimizer_options={"foo": 1})
+
+
 @pytest.mark.parametrize(
     "kwargs, error, message",
     [
