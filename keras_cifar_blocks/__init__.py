@@ -20,7 +20,9 @@ _SUBMODULES = (
     "augmentation",
     "backbones",
     "datasets",
+    "initializers",
     "layers",
+    "optimizers",
     "training",
 )
 # Names this module gives from its submodules.
@@ -30,6 +32,7 @@ _NAMES = {
     "wide_resnet": "architectures",
     "ConvBNPoolDropout": "layers",
     "Mish": "layers",
+    "PatchWhitening": "layers",
     "TransferAdapter": "layers",
     "WideResidualBlock": "layers",
 }
@@ -37,6 +40,7 @@ _NAMES = {
 __all__ = [
     "ConvBNPoolDropout",
     "Mish",
+    "PatchWhitening",
     "TransferAdapter",
     "WideResidualBlock",
     "__version__",
@@ -44,7 +48,9 @@ __all__ = [
     "augmentation",
     "backbones",
     "datasets",
+    "initializers",
     "layers",
+    "optimizers",
     "training",
     "transfer_classifier",
     "unfreeze_top_layers",

@@ -25,10 +25,11 @@ class BaseConvBlock(keras.layers.Layer):
             name=name,
         )
 
-    def _norm(self, name):
+    def _norm(self, name, scale=True):
         return keras.layers.BatchNormalization(
             momentum=self.momentum,
             epsilon=self.epsilon,
+            scale=scale,
             dtype=self.dtype_policy,
             name=name,
         )

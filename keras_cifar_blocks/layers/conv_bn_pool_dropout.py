@@ -55,6 +55,9 @@ class ConvBNPoolDropout(BaseConvBlock):
             `0.99` (Keras' default); use `0.9` for short trainings, where
             the moving statistics would otherwise lag behind.
         epsilon: BatchNorm epsilon. Defaults to `1e-3` (Keras' default).
+        scale: bool, whether BatchNorm learns a scale (`gamma`); without
+            one it only shifts, as in airbench94, whose convolutions
+            before it set the scale anyway. Defaults to `True`.
         seed: optional int, seed of the dropout.
         **kwargs: Base layer keyword arguments, such as `name` and `dtype`.
 
@@ -108,6 +111,7 @@ class ConvBNPoolDropout(BaseConvBlock):
         use_bias=True,
         momentum=0.99,
         epsilon=1e-3,
+        scale=True,
         seed=None,
         **kwargs,
     ):
@@ -133,6 +137,7 @@ class ConvBNPoolDropout(BaseConvBlock):
         self.use_bias = validation.boolean("use_bias", use_bias)
         self.momentum = validation.rate("momentum", momentum)
         self.epsilon = validation.positive_float("epsilon", epsilon)
+        self.scale = validation.boolean("scale", scale)
         self.seed = validation.seed("seed", seed)
 
         self.conv_layers = [
@@ -145,7 +150,7 @@ class ConvBNPoolDropout(BaseConvBlock):
             for i in range(self.convs)
         ]
         self.norm_layers = (
-            [self._norm(f"bn_{i}") for i in range(self.convs)]
+            [self._norm(f"bn_{i}", scale=self.scale) for i in range(self.convs)]
             if self.batch_norm
             else []
         )
@@ -232,6 +237,7 @@ class ConvBNPoolDropout(BaseConvBlock):
             "use_bias": self.use_bias,
             "momentum": self.momentum,
             "epsilon": self.epsilon,
+            "scale": self.scale,
             "seed": self.seed,
         }
         return {**super().get_config(), **config}

@@ -227,3 +227,14 @@ def test_wrong_input_rank():
 def test_too_small_input_for_valid_padding():
     with pytest.raises(ValueError):
         ConvBNPoolDropout(4, convs=2, padding="valid")(keras.Input((3, 3, 1)))
+
+
+def test_batch_norm_without_scale():
+    stage = ConvBNPoolDropout(4, convs=2, order="conv-bn-act", scale=False)
+    stage.build((None, 8, 8, 3))
+    for norm in stage.norm_layers:
+        assert not norm.scale and norm.gamma is None
+    assert stage.get_config()["scale"] is False
+    assert ConvBNPoolDropout(4).get_config()["scale"] is True
+    with pytest.raises(TypeError, match="Received scale=0"):
+        ConvBNPoolDropout(4, scale=0)
