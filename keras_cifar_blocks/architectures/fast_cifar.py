@@ -18,7 +18,9 @@ import dataclasses
 
 import keras
 
+from keras_cifar_blocks.initializers import Dirac
 from keras_cifar_blocks.layers import ConvBNPoolDropout
+from keras_cifar_blocks.layers import PatchWhitening
 from keras_cifar_blocks.utils import validation
 
 
@@ -34,6 +36,23 @@ class FastCifarConfig:
         batch_norm_momentum: float in [0, 1). Defaults to `0.9`.
         logit_scale: float > 0, the factor on the logits. Defaults to
             `1 / 9`.
+        batch_norm_epsilon: float > 0. Defaults to `1e-3` (Keras').
+        batch_norm_scale: bool, whether BatchNorm learns a scale.
+            Defaults to `True`.
+        kernel_initializer: name of the Keras initializer of the
+            convolutions. Defaults to `"he_normal"`.
+        dirac_init: bool, whether the first filters of every 3x3
+            convolution start as identities (`Dirac`, with
+            `kernel_initializer` for the rest). Defaults to `False`.
+        whitening: bool, whether the stem is a `PatchWhitening` layer
+            (2x2 patches, `2 * 2 * 2 * channels` = 24 filters for RGB, no
+            BatchNorm; `stem_width` is then unused) followed by the
+            activation. Its kernel comes from the training images: call
+            `adapt` on it (`train` does). Defaults to `False`.
+        whitening_epsilon: float > 0, the whitening's `epsilon`.
+            Defaults to `5e-4`.
+        whitening_bias_trainable: bool, whether the whitening's bias is
+            trained. Defaults to `True`.
 
     Example:
 
@@ -53,6 +72,13 @@ class FastCifarConfig:
     activation: str = "relu"
     batch_norm_momentum: float = 0.9
     logit_scale: float = 1 / 9
+    batch_norm_epsilon: float = 1e-3
+    batch_norm_scale: bool = True
+    kernel_initializer: str = "he_normal"
+    dirac_init: bool = False
+    whitening: bool = False
+    whitening_epsilon: float = 5e-4
+    whitening_bias_trainable: bool = True
 
     def __post_init__(self):
         object.__setattr__(self, "widths", tuple(self.widths))
@@ -66,6 +92,20 @@ class FastCifarConfig:
         validation.positive_int("stem_width", self.stem_width)
         validation.rate("batch_norm_momentum", self.batch_norm_momentum)
         validation.positive_float("logit_scale", self.logit_scale)
+        validation.positive_float("batch_norm_epsilon", self.batch_norm_epsilon)
+        validation.boolean("batch_norm_scale", self.batch_norm_scale)
+        if keras.initializers.get(self.kernel_initializer) is None:
+            raise ValueError(
+                "Invalid value for argument `kernel_initializer`. Expected "
+                "the name of a Keras initializer. Received "
+                f"kernel_initializer={self.kernel_initializer!r}"
+            )
+        validation.boolean("dirac_init", self.dirac_init)
+        validation.boolean("whitening", self.whitening)
+        validation.positive_float("whitening_epsilon", self.whitening_epsilon)
+        validation.boolean(
+            "whitening_bias_trainable", self.whitening_bias_trainable
+        )
 
 
 def fast_cifar(
@@ -86,6 +126,11 @@ def fast_cifar(
     first. The classifier's logits are multiplied by `logit_scale`, which
     keeps the early softmax soft under a large learning rate.
 
+    The config's airbench94 options change the pieces, not the layout:
+    `whitening` makes the stem a frozen `PatchWhitening` convolution,
+    `dirac_init` starts the 3x3 convolutions near the identity,
+    `batch_norm_scale=False` leaves BatchNorm without a scale.
+
     Args:
         config: a `FastCifarConfig`.
         num_classes: int, number of output classes.
@@ -103,26 +148,49 @@ def fast_cifar(
         "activation": config.activation,
         "use_bias": False,
         "momentum": config.batch_norm_momentum,
-        "kernel_initializer": "he_normal",
+        "epsilon": config.batch_norm_epsilon,
+        "scale": config.batch_norm_scale,
     }
-    layers = [
-        keras.Input(input_shape, name="images"),
-        ConvBNPoolDropout(
-            config.stem_width,
-            kernel_size=2,
-            padding="valid",
-            pool=None,
-            name="stem",
-            **options,
-        ),
-    ]
+    initializer = config.kernel_initializer
+    group_initializer = Dirac(initializer) if config.dirac_init else initializer
+    layers = [keras.Input(input_shape, name="images")]
+    if config.whitening:
+        layers += [
+            PatchWhitening(
+                kernel_size=2,
+                epsilon=config.whitening_epsilon,
+                bias_trainable=config.whitening_bias_trainable,
+                name="stem",
+            ),
+            keras.layers.Activation(config.activation, name="stem_act"),
+        ]
+    else:
+        layers.append(
+            ConvBNPoolDropout(
+                config.stem_width,
+                kernel_size=2,
+                padding="valid",
+                pool=None,
+                kernel_initializer=initializer,
+                name="stem",
+                **options,
+            )
+        )
     for index, width in enumerate(config.widths, start=1):
         layers += [
             ConvBNPoolDropout(
-                width, pool="max", name=f"group_{index}_a", **options
+                width,
+                pool="max",
+                kernel_initializer=group_initializer,
+                name=f"group_{index}_a",
+                **options,
             ),
             ConvBNPoolDropout(
-                width, pool=None, name=f"group_{index}_b", **options
+                width,
+                pool=None,
+                kernel_initializer=group_initializer,
+                name=f"group_{index}_b",
+                **options,
             ),
         ]
     layers += [

@@ -19,6 +19,8 @@ import warnings
 
 import keras
 
+from keras_cifar_blocks.optimizers import Lookahead
+from keras_cifar_blocks.optimizers import PiecewiseLinearDecay
 from keras_cifar_blocks.utils import validation
 
 # Number of classes of each dataset a recipe can be documented on.
@@ -42,8 +44,10 @@ INPUT_NORMALIZATIONS = {
     ),
 }
 
-# What the test accuracy averages over, besides each image itself.
-TEST_TIME_AUGMENTATIONS = ("flip",)
+# What the test accuracy averages over, besides each image itself:
+# `"flip"`, its mirror image; `"flip_translate"`, also both views shifted
+# by one pixel up-left and down-right (airbench94's level 2).
+TEST_TIME_AUGMENTATIONS = ("flip", "flip_translate")
 
 # Which data a documented accuracy was measured on.
 SPLITS = ("test", "validation", "unstated")
@@ -440,6 +444,100 @@ class WarmupCosineDecayByEpoch:
 
 
 @dataclasses.dataclass(frozen=True)
+class TriangularByEpoch:
+    """A learning rate that rises linearly to its peak, then falls linearly.
+
+    The first step's rate is `start_fraction * learning_rate`; it reaches
+    the recipe's `learning_rate` at `peak_fraction` of the run's steps
+    and falls to `final_fraction * learning_rate` at the last step
+    (airbench94: 0.2, 0.23 and 0.07). The run's length sets the shape, as
+    for `WarmupCosineDecayByEpoch`. It builds a
+    `keras_cifar_blocks.optimizers.PiecewiseLinearDecay`.
+
+    Attributes:
+        peak_fraction: float in (0, 1), where the peak lies, as a share
+            of the run's steps.
+        start_fraction: float >= 0, the first step's rate as a fraction of
+            the peak. Defaults to `0.2`.
+        final_fraction: float >= 0, the last step's rate as a fraction
+            of the peak. Defaults to `0.07`.
+
+    Example:
+
+    >>> from keras_cifar_blocks.architectures.recipes import TriangularByEpoch
+    >>> schedule = TriangularByEpoch(0.23).build(1.5, 49, 10)
+    >>> schedule.boundaries, schedule.values
+    ((0, 112, 490), (0.3, 1.5, 0.105))
+    """
+
+    peak_fraction: float
+    start_fraction: float = 0.2
+    final_fraction: float = 0.07
+
+    needs_steps_per_epoch = True
+
+    def __post_init__(self):
+        validation.open_fraction("peak_fraction", self.peak_fraction)
+        validation.non_negative_float("start_fraction", self.start_fraction)
+        validation.non_negative_float("final_fraction", self.final_fraction)
+
+    def __str__(self) -> str:
+        return (
+            f"linear from {self.start_fraction:g}x to the peak at "
+            f"{self.peak_fraction:.0%} of the steps, then linear to "
+            f"{self.final_fraction:g}x"
+        )
+
+    def build(self, learning_rate, steps_per_epoch, epochs):
+        """The Keras schedule for a run of `epochs` epochs."""
+        validation.positive_int("epochs", epochs)
+        # At least one step up and one down, however short the run.
+        total = max(epochs * steps_per_epoch, 2)
+        peak = min(max(int(self.peak_fraction * total), 1), total - 1)
+        return PiecewiseLinearDecay(
+            (0, peak, total),
+            (
+                round(self.start_fraction * learning_rate, 12),
+                learning_rate,
+                round(self.final_fraction * learning_rate, 12),
+            ),
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class LookaheadRule:
+    """The arguments of the `keras_cifar_blocks.optimizers.Lookahead`
+    callback a recipe trains with (see there).
+
+    Attributes:
+        start_epoch: int >= 0, the first epoch that averages.
+        every: int > 0, steps between two updates.
+        decay: float in [0, 1), the decay per step.
+        decay_power: float >= 0, the power of the run's progress on the
+            decay.
+    """
+
+    start_epoch: int = 3
+    every: int = 5
+    decay: float = 0.95
+    decay_power: float = 3.0
+
+    def __post_init__(self):
+        self.build()  # The callback checks the arguments.
+
+    def __str__(self) -> str:
+        return (
+            f"from epoch {self.start_epoch}, every {self.every} steps, "
+            f"decay {self.decay:g}^{self.every} x progress^"
+            f"{self.decay_power:g}"
+        )
+
+    def build(self) -> Lookahead:
+        """The `Lookahead` callback."""
+        return Lookahead(**dataclasses.asdict(self))
+
+
+@dataclasses.dataclass(frozen=True)
 class Sweep:
     """A table of runs a report compares, e.g. one per learning rate.
 
@@ -493,8 +591,8 @@ class Recipe:
             `{"momentum": 0.9}`; each must be an argument of the Keras
             optimizer. Defaults to none.
         schedule: `None` (constant learning rate), a
-            `PiecewiseConstantByEpoch`, an `InverseTimeDecayByStep` or a
-            `WarmupCosineDecayByEpoch`.
+            `PiecewiseConstantByEpoch`, an `InverseTimeDecayByStep`, a
+            `WarmupCosineDecayByEpoch` or a `TriangularByEpoch`.
         early_stopping: an `EarlyStoppingRule`, or `None`.
         augmentation: name of a `keras_cifar_blocks.augmentation` preset
             (e.g. `"li2018"`), or `None`.
@@ -505,12 +603,16 @@ class Recipe:
             each with its reason.
         label_smoothing: float in [0, 1): the training loss's label
             smoothing (labels become one-hot). Defaults to `0.0`.
-        test_time_augmentation: `None`, or `"flip"`: the test accuracy
-            averages the predictions of each image and its mirror image
-            (see `keras_cifar_blocks.training.predict_with_flip`).
+        test_time_augmentation: `None`, `"flip"` or `"flip_translate"`:
+            the test accuracy averages the predictions of each image and
+            its mirror image (see
+            `keras_cifar_blocks.training.predict_with_flip`), and with
+            `"flip_translate"` those of both shifted by one pixel too.
         protocol: the report's data `Protocol` (what it trained and
             validated on, which epoch's accuracy it gives). Defaults to
             `DEFAULT_PROTOCOL`.
+        lookahead: a `LookaheadRule` (weight averaging during training,
+            a callback), or `None`. Defaults to `None`.
 
     Example:
 
@@ -541,6 +643,7 @@ class Recipe:
         PiecewiseConstantByEpoch
         | InverseTimeDecayByStep
         | WarmupCosineDecayByEpoch
+        | TriangularByEpoch
         | None
     ) = None
     early_stopping: EarlyStoppingRule | None = None
@@ -551,6 +654,7 @@ class Recipe:
     label_smoothing: float = 0.0
     test_time_augmentation: str | None = None
     protocol: Protocol = DEFAULT_PROTOCOL
+    lookahead: LookaheadRule | None = None
 
     def __post_init__(self):
         _check_str("name", self.name)
@@ -576,6 +680,7 @@ class Recipe:
                     PiecewiseConstantByEpoch,
                     InverseTimeDecayByStep,
                     WarmupCosineDecayByEpoch,
+                    TriangularByEpoch,
                 ),
             )
             if isinstance(self.schedule, PiecewiseConstantByEpoch) and (
@@ -609,6 +714,8 @@ class Recipe:
                 TEST_TIME_AUGMENTATIONS,
             )
         _check_type("protocol", self.protocol, Protocol)
+        if self.lookahead is not None:
+            _check_type("lookahead", self.lookahead, LookaheadRule)
         if (
             self.early_stopping is not None
             and self.early_stopping.monitor.startswith("val_")
@@ -713,10 +820,14 @@ class Recipe:
         )
 
     def callbacks(self) -> list:
-        """The Keras callbacks the recipe trains with (early stopping)."""
-        if self.early_stopping is None:
-            return []
-        return [self.early_stopping.build()]
+        """The Keras callbacks the recipe trains with (early stopping,
+        Lookahead)."""
+        callbacks = []
+        if self.early_stopping is not None:
+            callbacks.append(self.early_stopping.build())
+        if self.lookahead is not None:
+            callbacks.append(self.lookahead.build())
+        return callbacks
 
 
 def optimizer_class(name: str) -> type:

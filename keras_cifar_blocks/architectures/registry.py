@@ -191,7 +191,7 @@ def names() -> list[str]:
 
     >>> from keras_cifar_blocks.architectures import names
     >>> len(names()), "wrn_28_10" in names()
-    (18, True)
+    (19, True)
     """
     return list(_registry())
 

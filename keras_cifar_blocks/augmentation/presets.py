@@ -113,6 +113,10 @@ def _check_randaugment(num_ops, magnitude, value_range):
     )
 
 
+def _airbench94(layers, seeds, *, padding=2, fill_mode="reflect"):
+    return _cifar_standard(layers, seeds, padding=padding, fill_mode=fill_mode)
+
+
 def _randaugment(
     layers,
     seeds,
@@ -276,6 +280,14 @@ PRESETS = {
         ),
         "builders": {"keras": _cifar_standard, "keras_cv": _cifar_standard},
     },
+    "airbench94": {
+        "description": (
+            "airbench94's (Jordan 2024): reflect-pad 2 pixels, random "
+            "32x32 crop, horizontal flip (airbench flips on alternate "
+            "epochs, this preset at random)."
+        ),
+        "builders": {"keras": _airbench94, "keras_cv": _airbench94},
+    },
     "randaugment": {
         "description": (
             "RandAugment (Cubuk et al. 2020), keras.layers.RandAugment: "
@@ -349,6 +361,7 @@ def augmentation_presets() -> dict[str, str]:
     ntua
     donzella
     cifar_standard
+    airbench94
     randaugment
     augmix
     cutmix

@@ -11,9 +11,11 @@ that can be called (and tested) alone:
 4. inputs: `make_inputs`, the normalization, augmentation, loss and
    `tf.data` pipelines;
 5. model: `build_model`, built and compiled;
-6. callbacks: `make_callbacks`, the run's own callbacks in their order;
-7. fit: `fit_run` records `config.json` and fits;
-8. evaluate: `evaluation.evaluate_model` on the test set.
+6. adapt: `adapt_model`, the layers computed from the training images
+   (`PatchWhitening`), timed as part of training;
+7. callbacks: `make_callbacks`, the run's own callbacks in their order;
+8. fit: `fit_run` records `config.json` and fits;
+9. evaluate: `evaluation.evaluate_model` on the test set.
 """
 
 import contextlib
@@ -21,6 +23,7 @@ import dataclasses
 import datetime
 import os
 import shutil
+import time
 from pathlib import Path
 
 import keras
@@ -503,6 +506,44 @@ def build_model(entry, settings: TrainSettings, num_classes: int, inputs):
     return model
 
 
+def adapt_model(model, images) -> float:
+    """Adapts every layer of `model` that has an `adapt` method.
+
+    Such a layer computes weights from data, as Keras' preprocessing
+    layers do (`PatchWhitening`'s kernel from the patches' second
+    moments). Everything that reads the training data counts as
+    training, so the caller times this step with the run.
+
+    Args:
+        model: a built `keras.Model`.
+        images: the training images as the model receives them (after
+            the input normalization, before augmentation).
+
+    Returns:
+        float, the seconds it took (0 when no layer adapts).
+
+    Example:
+
+    >>> import keras
+    >>> import numpy as np
+    >>> from keras_cifar_blocks.layers import PatchWhitening
+    >>> from keras_cifar_blocks.training.training_loop import adapt_model
+    >>> model = keras.Sequential([keras.Input((8, 8, 3)), PatchWhitening()])
+    >>> images = np.random.default_rng(0).normal(size=(16, 8, 8, 3))
+    >>> adapt_model(model, images) >= 0.0
+    True
+    """
+    start = time.perf_counter()
+    adaptable = [
+        layer
+        for layer in model._flatten_layers(include_self=False)
+        if callable(getattr(layer, "adapt", None))
+    ]
+    for layer in adaptable:
+        layer.adapt(images)
+    return time.perf_counter() - start if adaptable else 0.0
+
+
 def make_callbacks(out, recipe, settings: TrainSettings, history: dict):
     """The run's own callbacks, in the order they must run.
 
@@ -573,6 +614,11 @@ def fit_run(
         settings.distribute, keras.backend.backend()
     ) as replicas:
         model = build_model(entry, settings, len(data.class_names), inputs)
+        # A resumed run's backup restores the adapted weights over these.
+        adapt_seconds = adapt_model(
+            model, inputs.normalization.apply(data.x_train)
+        )
+        training = _training_record(entry.recipe, settings, inputs, replicas)
         _write_config(
             out,
             entry,
@@ -580,7 +626,7 @@ def fit_run(
             settings=settings,
             existing=existing,
             command=command,
-            training=_training_record(entry.recipe, settings, inputs, replicas),
+            training={**training, "adapt_seconds": round(adapt_seconds, 3)},
             data=_data_record(entry.recipe, settings, data, inputs, data_dir),
         )
         model.fit(

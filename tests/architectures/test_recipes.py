@@ -23,6 +23,7 @@ AUGMENTATION_PRESETS = (
     "ntua",
     "donzella",
     "cifar_standard",
+    "airbench94",
     "randaugment",
     "augmix",
     "cutmix",
@@ -258,6 +259,18 @@ DOCUMENTED = {
         0.94,
         None,
     ),
+    "fast_cifar_airbench": (
+        "sgd",
+        1.5,
+        1024,
+        10,
+        None,
+        "airbench94",
+        STD,
+        ONE_HOT,
+        0.94,
+        None,
+    ),
 }
 
 
@@ -285,7 +298,9 @@ def test_documented_recipe(name):
     assert r.learning_rate == learning_rate
     assert (r.batch_size, r.epochs) == (batch_size, epochs)
     if early_stopping is None:
-        assert r.early_stopping is None and r.callbacks() == []
+        assert r.early_stopping is None
+        # Only Lookahead, for the recipes that average their weights.
+        assert len(r.callbacks()) == (r.lookahead is not None)
     else:
         rule = r.early_stopping
         assert (rule.monitor, rule.patience) == early_stopping
@@ -605,8 +620,8 @@ def test_label_smoothing_and_test_time_augmentation():
         _recipe(label_smoothing=1.0)
     with pytest.raises(
         ValueError,
-        match=r"`test_time_augmentation`. Expected one of \['flip'\]. "
-        r"Received test_time_augmentation='crop'",
+        match=r"`test_time_augmentation`. Expected one of \['flip', "
+        r"'flip_translate'\]. Received test_time_augmentation='crop'",
     ):
         _recipe(test_time_augmentation="crop")
 
@@ -622,3 +637,35 @@ def test_source_seed_is_a_deprecated_alias_of_report():
     source = recipe("li2018_model1").source
     with pytest.warns(DeprecationWarning, match="use `Source.report`"):
         assert source.seed == source.report == "003_9b08b6f72382b430.txt"
+
+
+def test_triangular_schedule_and_lookahead_of_fast_cifar_airbench():
+    from keras_cifar_blocks.architectures.recipes import LookaheadRule
+    from keras_cifar_blocks.architectures.recipes import TriangularByEpoch
+    from keras_cifar_blocks.optimizers import Lookahead
+
+    r = recipe("fast_cifar_airbench")
+    assert r.test_time_augmentation == "flip_translate"
+    assert dict(r.optimizer_options) == {
+        "momentum": 0.85,
+        "nesterov": True,
+        "weight_decay": 0.00887,
+    }
+    rates = [r.learning_rate_at(epoch, 49) for epoch in (0, 2)]
+    assert rates[0] == pytest.approx(0.3)
+    assert rates[1] == pytest.approx(0.3 + 1.2 * 98 / 112, rel=1e-5)
+    (callback,) = r.callbacks()
+    assert isinstance(callback, Lookahead)
+    assert callback.get_config() == {
+        "start_epoch": 3,
+        "every": 5,
+        "decay": 0.95,
+        "decay_power": 3.0,
+    }
+    assert "peak at 23%" in str(r.schedule)
+    with pytest.raises(ValueError, match="Received peak_fraction=1.0"):
+        TriangularByEpoch(1.0)
+    with pytest.raises(ValueError, match="Received every=0"):
+        LookaheadRule(every=0)
+    # The shortest run still goes up and down.
+    assert TriangularByEpoch(0.23).build(1.0, 1, 1).boundaries == (0, 1, 2)

@@ -33,6 +33,7 @@ NAMES = [
     "ntua_densenet",
     "badzioch2024_mobilenet_v2",
     "fast_cifar",
+    "fast_cifar_airbench",
 ]
 TRANSFER = [
     "donzella_inception_resnet_v2",
@@ -106,6 +107,7 @@ PARAMETERS = {
     "ntua_densenet": (7_140_004, 102_500),
     "badzioch2024_mobilenet_v2": (2_588_490, 1_055_946),
     "fast_cifar": (1_975_168, 1_972_816),
+    "fast_cifar_airbench": (1_973_944, 1_971_352),
 }
 
 # Layers that augment; no registry model may contain one.

@@ -20,6 +20,7 @@ IMAGE_PRESETS = [
     "ntua",
     "donzella",
     "cifar_standard",
+    "airbench94",
     "randaugment",
     "augmix",
 ]
@@ -405,7 +406,8 @@ def test_unknown_preset_lists_the_valid_ones():
         ValueError,
         match=r"Unknown augmentation preset 'li2019' in name='li2019'\. "
         r"Valid presets: \['li2018', 'schnack2022', 'ntua', 'donzella', "
-        r"'cifar_standard', 'randaugment', 'augmix', 'cutmix', 'mixup'\]",
+        r"'cifar_standard', 'airbench94', 'randaugment', 'augmix', 'cutmix', "
+        r"'mixup'\]",
     ):
         augmentation_preset("li2019")
     with pytest.raises(ValueError, match="Unknown augmentation preset 'cut'"):

@@ -59,8 +59,8 @@ def test_predict_dispatches_on_the_recipe_setting():
     )
     with pytest.raises(
         ValueError,
-        match=r"`test_time_augmentation`. Expected one of \[None, 'flip'\]. "
-        r"Received test_time_augmentation='crop'",
+        match=r"`test_time_augmentation`. Expected one of \[None, 'flip', "
+        r"'flip_translate'\]. Received test_time_augmentation='crop'",
     ):
         predict(model, images, "crop")
 
@@ -81,3 +81,34 @@ def test_bad_arguments(kwargs, error, match):
     arguments = {"model": _model(), "images": _images(), **kwargs}
     with pytest.raises(error, match=match):
         predict_with_flip(**arguments)
+
+
+def test_predict_with_flip_translate_weights_six_views():
+    from keras_cifar_blocks.training.test_time_augmentation import (
+        predict_with_flip_translate,
+    )
+
+    model, images = _model(), _images()
+
+    def probabilities(views):
+        return keras.ops.convert_to_numpy(model(np.ascontiguousarray(views)))
+
+    padded = np.pad(images, ((0, 0), (1, 1), (1, 1), (0, 0)), mode="reflect")
+    up_left, down_right = padded[:, :4, :4], padded[:, 2:, 2:]
+    expected = (
+        0.25 * probabilities(images)
+        + 0.25 * probabilities(images[:, :, ::-1])
+        + 0.125 * probabilities(up_left)
+        + 0.125 * probabilities(up_left[:, :, ::-1])
+        + 0.125 * probabilities(down_right)
+        + 0.125 * probabilities(down_right[:, :, ::-1])
+    )
+    averaged = predict_with_flip_translate(model, images, batch_size=4)
+    np.testing.assert_allclose(averaged, expected, atol=1e-6)
+    np.testing.assert_allclose(
+        predict(model, images, "flip_translate"), averaged, atol=1e-6
+    )
+    # The shift moves the content: pixel (1, 1) of the image is pixel
+    # (2, 2) of the up-left view... of the padded image's crop at (0, 0).
+    np.testing.assert_array_equal(up_left[:, 1:, 1:], images[:, :3, :3])
+    np.testing.assert_array_equal(down_right[:, :3, :3], images[:, 1:, 1:])
