@@ -273,6 +273,26 @@ def run_backends(
     return rows
 
 
+def cifar10_arrays(train_images: int, test_images: int):
+    """CIFAR-10 from `DEFAULT_DATA_DIR`, cut to the sizes a run asks for.
+
+    Smaller sizes take a stratified subset (seed 0), so every benchmark
+    that trains on N images trains on the same N.
+
+    Returns:
+        `(x_train, y_train, x_test, y_test)`, labels of shape `(N,)`.
+    """
+    from keras_cifar_blocks.datasets import load_cifar10
+    from keras_cifar_blocks.datasets import subset
+
+    (x_train, y_train), (x_test, y_test) = load_cifar10(DEFAULT_DATA_DIR)
+    if train_images < len(y_train):
+        x_train, y_train = subset(x_train, y_train, train_images, seed=0)
+    if test_images < len(y_test):
+        x_test, y_test = subset(x_test, y_test, test_images, seed=0)
+    return x_train, y_train.reshape(-1), x_test, y_test.reshape(-1)
+
+
 def synthetic_cifar(
     images: int, seed: int = 0, num_classes: int = 10, scale: float = 1.0
 ):

@@ -89,21 +89,6 @@ VARIANTS = {
 }
 
 
-def _data(settings: dict):
-    from benchmarks.common import DEFAULT_DATA_DIR
-    from keras_cifar_blocks.datasets import load_cifar10
-    from keras_cifar_blocks.datasets import subset
-
-    (x_train, y_train), (x_test, y_test) = load_cifar10(DEFAULT_DATA_DIR)
-    if settings["train_images"] < len(y_train):
-        x_train, y_train = subset(
-            x_train, y_train, settings["train_images"], seed=0
-        )
-    if settings["test_images"] < len(y_test):
-        x_test, y_test = subset(x_test, y_test, settings["test_images"], seed=0)
-    return x_train, y_train.reshape(-1), x_test, y_test.reshape(-1)
-
-
 def variant_recipe(name: str, variant: str, epochs: int):
     """The architecture's recipe with the variant's fields replaced."""
     import dataclasses
@@ -139,7 +124,11 @@ def run(variant: str, seed: int, settings: dict) -> dict:
 
     keras.mixed_precision.set_global_policy(settings["precision"])
     keras.utils.set_random_seed(seed)
-    x_train, y_train, x_test, y_test = _data(settings)
+    from benchmarks.common import cifar10_arrays
+
+    x_train, y_train, x_test, y_test = cifar10_arrays(
+        settings["train_images"], settings["test_images"]
+    )
     name = settings["architecture"]
     run_recipe = variant_recipe(name, variant, settings["epochs"])
     normalization = InputNormalization.fit(

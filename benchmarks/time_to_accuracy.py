@@ -80,21 +80,6 @@ FAST = "fast_cifar"
 # The child: one run.
 
 
-def _data(settings: dict):
-    from benchmarks.common import DEFAULT_DATA_DIR
-    from keras_cifar_blocks.datasets import load_cifar10
-    from keras_cifar_blocks.datasets import subset
-
-    (x_train, y_train), (x_test, y_test) = load_cifar10(DEFAULT_DATA_DIR)
-    if settings["train_images"] < len(y_train):
-        x_train, y_train = subset(
-            x_train, y_train, settings["train_images"], seed=0
-        )
-    if settings["test_images"] < len(y_test):
-        x_test, y_test = subset(x_test, y_test, settings["test_images"], seed=0)
-    return x_train, y_train.reshape(-1), x_test, y_test.reshape(-1)
-
-
 def _run_recipe(name: str, epochs):
     import dataclasses
 
@@ -204,7 +189,11 @@ def run(name: str, seed: int, settings: dict, epochs=None) -> dict:
 
     keras.mixed_precision.set_global_policy(settings["precision"])
     keras.utils.set_random_seed(seed)
-    x_train, y_train, x_test, y_test = _data(settings)
+    from benchmarks.common import cifar10_arrays
+
+    x_train, y_train, x_test, y_test = cifar10_arrays(
+        settings["train_images"], settings["test_images"]
+    )
     run_recipe = _run_recipe(name, epochs)
     model, train_ds, normalization = _training(
         run_recipe, name, seed, x_train, y_train
