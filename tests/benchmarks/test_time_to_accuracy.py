@@ -55,6 +55,29 @@ def test_one_run_records_an_accuracy_curve(monkeypatch):
     assert keras.mixed_precision.global_policy().name == "float32"
 
 
+def test_adapting_layers_and_recipe_callbacks_run_on_the_clock(monkeypatch):
+    if not any(
+        (DATA_DIR / name).exists()
+        for name in ("cifar-10-python.tar.gz", "cifar-10-batches-py")
+    ):
+        pytest.skip(f"CIFAR-10 not found in {DATA_DIR}")
+    monkeypatch.setattr("benchmarks.common.DEFAULT_DATA_DIR", DATA_DIR)
+    lookahead = type(recipe("fast_cifar_airbench").lookahead.build())
+    seen = []
+    monkeypatch.setattr(
+        lookahead,
+        "on_epoch_end",
+        lambda self, epoch, logs=None: seen.append(epoch),
+    )
+    result = bench.run(
+        "fast_cifar_airbench", seed=0, settings=SETTINGS, epochs=1
+    )
+    # PatchWhitening adapted on the training images, counted as training.
+    assert result["adapt_seconds"] > 0
+    assert result["curve"][0]["train_seconds"] > result["adapt_seconds"]
+    assert seen == [0]
+
+
 def test_a_run_stops_after_the_epoch_that_passes_the_budget(monkeypatch):
     if not any(
         (DATA_DIR / name).exists()
