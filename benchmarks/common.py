@@ -273,6 +273,88 @@ def run_backends(
     return rows
 
 
+def finished_runs(path, settings: dict) -> dict:
+    """The runs an interrupted invocation finished, keyed by their job.
+
+    `run_jobs` records every finished run in `path`, so a rerun with the
+    same settings starts after them; runs made under other settings, or
+    an unreadable file, are not reused (the file is left as it is until
+    the invocation overwrites it).
+    """
+    if not path.exists():
+        return {}
+    try:
+        recorded = json.loads(path.read_text())
+    except json.JSONDecodeError:
+        print(f"Ignoring {path}: not valid JSON.", flush=True)
+        return {}
+    if recorded.get("settings") != settings:
+        print(f"Ignoring {path}: made with other settings.", flush=True)
+        return {}
+    return dict(recorded["runs"])
+
+
+def write_json_atomically(path, data: dict):
+    """Write `data` as JSON to `path` through a temporary file + rename.
+
+    `keras_cifar_blocks.training.run_dir.write_json` does the same, but
+    importing it would load Keras and its backend into the parent
+    process, which must stay light while each timed child trains.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(data, indent=1))
+    temporary.replace(path)
+
+
+def run_jobs(
+    module: str, name: str, settings: dict, jobs: list[dict], timeout: float
+):
+    """Runs each job in a child process of `module`, resumably.
+
+    A benchmark whose runs take minutes each must not lose the finished
+    ones when it is stopped: each result is recorded in
+    `RESULTS_DIR/NAME.partial.json` as soon as it comes, and a rerun with
+    the same settings starts after them. The caller deletes the partial
+    file once it has written the full results.
+
+    Args:
+        module: the benchmark module, run as `--settings JSON --child JOB`.
+        name: the results' name (e.g. `"time_to_accuracy_quick"`).
+        settings: the benchmark's settings, passed to every child.
+        jobs: one JSON-able dict per run, given to the child as its job.
+        timeout: seconds each child may take.
+
+    Returns:
+        `(results, partial)`: each job's result in the order of `jobs`,
+        and the partial file's path.
+    """
+    partial = RESULTS_DIR / f"{name}.partial.json"
+    done = finished_runs(partial, settings)
+    results = []
+    for job in jobs:
+        key = json.dumps(job, sort_keys=True)
+        label = " ".join(f"{k} {v}" for k, v in job.items() if v is not None)
+        if key in done:
+            print(f"{label}: from {partial}", flush=True)
+        else:
+            print(f"{label} ...", flush=True)
+            done[key] = run_in_subprocess(
+                module,
+                [
+                    "--settings",
+                    json.dumps(settings),
+                    "--child",
+                    json.dumps(job),
+                ],
+                settings["backend"],
+                timeout=timeout,
+            )
+            write_json_atomically(partial, {"settings": settings, "runs": done})
+        results.append(done[key])
+    return results, partial
+
+
 def cifar10_arrays(train_images: int, test_images: int):
     """CIFAR-10 from `DEFAULT_DATA_DIR`, cut to the sizes a run asks for.
 

@@ -286,7 +286,7 @@ def _run_job(job: str, settings: dict) -> dict:
 
 def _run_and_report(args, settings) -> dict:
     """The parent: one child per variant and seed, then the summary."""
-    from benchmarks.common import run_in_subprocess
+    from benchmarks.common import run_jobs
     from benchmarks.common import save_and_report
 
     unknown = sorted(set(settings["variants"]) - set(VARIANTS))
@@ -294,19 +294,19 @@ def _run_and_report(args, settings) -> dict:
         raise ValueError(
             f"Unknown variant(s) {unknown}. Valid variants: {list(VARIANTS)}"
         )
-    runs = []
-    for variant in settings["variants"]:
-        for seed in settings["seeds"]:
-            print(f"{variant} seed {seed} ...", flush=True)
-            job = json.dumps({"variant": variant, "seed": seed})
-            runs.append(
-                run_in_subprocess(
-                    "benchmarks.fast_cifar_ablation",
-                    ["--settings", json.dumps(settings), "--child", job],
-                    settings["backend"],
-                    timeout=4 * 3600,
-                )
-            )
+    name = "fast_cifar_ablation" + ("_quick" if args.quick else "")
+    jobs = [
+        {"variant": variant, "seed": seed}
+        for variant in settings["variants"]
+        for seed in settings["seeds"]
+    ]
+    runs, partial = run_jobs(
+        "benchmarks.fast_cifar_ablation",
+        name,
+        settings,
+        jobs,
+        timeout=4 * 3600,
+    )
     summary = summarize_runs(runs)
     lines = [
         f"{name:28s} {entry['median_accuracy_flip_translate']:.2%} "
@@ -321,6 +321,7 @@ def _run_and_report(args, settings) -> dict:
         {"settings": settings, "summary": summary, "runs": runs},
         _plot(summary, settings),
     )
+    partial.unlink(missing_ok=True)
     return {"lines": lines, "summary": summary}
 
 

@@ -416,40 +416,6 @@ def _plot(runs: list[dict], settings: dict):
     return figure
 
 
-def _finished_runs(path, settings: dict) -> dict:
-    """The runs an interrupted invocation finished, keyed by their job.
-
-    Each run takes the whole budget, so `main` records every finished run
-    in `path` and a rerun with the same settings starts after them; runs
-    made under other settings are not reused (the file is left as it is
-    until this invocation overwrites it).
-    """
-    if not path.exists():
-        return {}
-    try:
-        recorded = json.loads(path.read_text())
-    except json.JSONDecodeError:
-        print(f"Ignoring {path}: not valid JSON.", flush=True)
-        return {}
-    if recorded.get("settings") != settings:
-        print(f"Ignoring {path}: made with other settings.", flush=True)
-        return {}
-    return dict(recorded["runs"])
-
-
-def _write_atomically(path, data: dict):
-    """Write `data` as JSON to `path` through a temporary file + rename.
-
-    `keras_cifar_blocks.training.run_dir.write_json` does the same, but
-    importing it would load Keras and its backend into this parent process,
-    which must stay light while each timed child trains.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps(data, indent=1))
-    temporary.replace(path)
-
-
 def main(argv=None) -> dict:
     from benchmarks.common import benchmark_main
 
@@ -464,32 +430,22 @@ def _run_job(job: str, settings: dict) -> dict:
 
 def _run_and_report(args, settings) -> dict:
     """The parent process: one child per run (resumable), then the summary."""
-    from benchmarks.common import RESULTS_DIR
-    from benchmarks.common import run_in_subprocess
+    from benchmarks.common import run_jobs
     from benchmarks.common import save_results
 
     name = "time_to_accuracy" + ("_quick" if args.quick else "")
-    partial = RESULTS_DIR / f"{name}.partial.json"
-    done = _finished_runs(partial, settings)
-    runs = []
-    for entry in settings["runs"]:
-        for seed in entry["seeds"]:
-            job = {"name": entry["name"], "seed": seed}
-            job["epochs"] = entry.get("epochs")
-            key = json.dumps(job, sort_keys=True)
-            if key in done:
-                print(f"{job['name']} seed {seed}: from {partial}", flush=True)
-            else:
-                print(f"{job['name']} seed {seed} ...", flush=True)
-                done[key] = run_in_subprocess(
-                    "benchmarks.time_to_accuracy",
-                    ["--settings", json.dumps(settings)]
-                    + ["--child", json.dumps(job)],
-                    settings["backend"],
-                    timeout=60 * settings["budget_minutes"] * 3 + 600,
-                )
-                _write_atomically(partial, {"settings": settings, "runs": done})
-            runs.append(done[key])
+    jobs = [
+        {"name": entry["name"], "seed": seed, "epochs": entry.get("epochs")}
+        for entry in settings["runs"]
+        for seed in entry["seeds"]
+    ]
+    runs, partial = run_jobs(
+        "benchmarks.time_to_accuracy",
+        name,
+        settings,
+        jobs,
+        timeout=60 * settings["budget_minutes"] * 3 + 600,
+    )
     summary = summarize_runs(runs, settings)
     lines = [
         _summary_line(name, entry, settings) for name, entry in summary.items()

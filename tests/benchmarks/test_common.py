@@ -1,5 +1,6 @@
 """The helpers every benchmark shares (the ones no script test covers)."""
 
+import json
 import sys
 
 from benchmarks import common
@@ -43,3 +44,17 @@ def test_parse_args_takes_a_scripts_own_flags():
     )
     assert args.allow_cpu and args.quick
     assert settings == {"steps": 3, "seed": 0}
+
+
+def test_finished_runs_of_other_settings_are_not_reused(tmp_path):
+    settings = {"backend": "tensorflow", "budget_minutes": 30.0}
+    path = tmp_path / "time_to_accuracy.partial.json"
+    job = {"name": "fast_cifar", "seed": 0, "epochs": 12}
+    runs = {json.dumps(job, sort_keys=True): {"name": "fast_cifar"}}
+    common.write_json_atomically(path, {"settings": settings, "runs": runs})
+    assert common.finished_runs(path, settings) == runs
+    other = {**settings, "budget_minutes": 10.0}
+    assert common.finished_runs(path, other) == {}
+    path.write_text("{not json")
+    assert common.finished_runs(path, settings) == {}
+    assert path.read_text() == "{not json"  # left as it is

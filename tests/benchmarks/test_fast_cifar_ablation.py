@@ -1,6 +1,7 @@
 """Keeps `benchmarks/fast_cifar_ablation.py` working (never measures)."""
 
 import dataclasses
+import json
 
 import pytest
 
@@ -57,3 +58,28 @@ def test_one_run_records_the_accuracy_of_every_view(monkeypatch):
 def test_unknown_variants_are_refused():
     with pytest.raises(ValueError, match="Unknown variant"):
         bench.main(["--settings", '{"variants": ["no_such_trick"]}'])
+
+
+def test_an_interrupted_ablation_resumes_after_its_finished_runs(
+    monkeypatch, tmp_path
+):
+    monkeypatch.setattr("benchmarks.common.RESULTS_DIR", tmp_path)
+    started = []
+
+    def fake_run(module, args, backend, timeout):
+        job = json.loads(args[args.index("--child") + 1])
+        started.append(job["variant"])
+        if len(started) == 2:
+            raise RuntimeError("killed")
+        accuracy = {"None": 0.5, "flip": 0.51, "flip_translate": 0.52}
+        return {**job, "train_seconds": 1.0, "test_accuracy": accuracy}
+
+    monkeypatch.setattr("benchmarks.common.run_in_subprocess", fake_run)
+    with pytest.raises(RuntimeError, match="killed"):
+        bench.main(["--quick"])
+    assert (tmp_path / "fast_cifar_ablation_quick.partial.json").exists()
+    bench.main(["--quick"])
+    # The rerun started only the variant that had failed.
+    assert started == ["airbench", "no_whitening", "no_whitening"]
+    assert (tmp_path / "fast_cifar_ablation_quick.json").exists()
+    assert not (tmp_path / "fast_cifar_ablation_quick.partial.json").exists()

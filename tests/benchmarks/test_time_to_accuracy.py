@@ -185,16 +185,3 @@ def test_an_interrupted_benchmark_resumes_after_its_finished_runs(
     ]
     assert (tmp_path / "time_to_accuracy_quick.png").exists()
     assert not partial.exists()
-
-
-def test_finished_runs_of_other_settings_are_not_reused(tmp_path):
-    path = tmp_path / "time_to_accuracy.partial.json"
-    job = {"name": "fast_cifar", "seed": 0, "epochs": 12}
-    runs = {json.dumps(job, sort_keys=True): {"name": "fast_cifar"}}
-    bench._write_atomically(path, {"settings": bench.SETTINGS, "runs": runs})
-    assert bench._finished_runs(path, bench.SETTINGS) == runs
-    other = {**bench.SETTINGS, "budget_minutes": 10.0}
-    assert bench._finished_runs(path, other) == {}
-    path.write_text("{not json")
-    assert bench._finished_runs(path, bench.SETTINGS) == {}
-    assert path.read_text() == "{not json"  # left as it is
