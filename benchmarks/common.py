@@ -375,6 +375,54 @@ def cifar10_arrays(train_images: int, test_images: int):
     return x_train, y_train.reshape(-1), x_test, y_test.reshape(-1)
 
 
+def recipe_training(
+    run_recipe, name: str, seed: int, x_train, y_train, **overrides
+):
+    """The compiled model, training dataset and input normalization of a run.
+
+    What `train()` sets up from a recipe, for benchmarks that time or
+    vary it themselves: the recipe's input normalization (fitted on
+    `x_train`), augmentation (seeded) and loss, the shuffled `tf.data`
+    input, and `build(name, **overrides)` compiled with the recipe's
+    optimizer and schedule.
+
+    Returns:
+        `(model, train_dataset, normalization)`.
+    """
+    from keras_cifar_blocks.architectures import build
+    from keras_cifar_blocks.augmentation import augmentation_preset
+    from keras_cifar_blocks.training.data import recipe_loss
+    from keras_cifar_blocks.training.data import training_dataset
+    from keras_cifar_blocks.training.normalization import InputNormalization
+
+    normalization = InputNormalization.fit(
+        run_recipe.input_normalization, x_train
+    )
+    pipeline = (
+        augmentation_preset(run_recipe.augmentation, seed=seed)
+        if run_recipe.augmentation
+        else None
+    )
+    one_hot, loss = recipe_loss(run_recipe, pipeline)
+    train_dataset = training_dataset(
+        x_train,
+        y_train,
+        num_classes=10,
+        batch_size=run_recipe.batch_size,
+        shuffle=True,
+        seed=seed,
+        normalization=normalization,
+        augmentation=pipeline,
+        one_hot=one_hot,
+    )
+    steps_per_epoch = run_recipe.steps_per_epoch(len(y_train))
+    model = build(name, **overrides)
+    model.compile(
+        optimizer=run_recipe.make_optimizer(steps_per_epoch), loss=loss
+    )
+    return model, train_dataset, normalization
+
+
 def synthetic_cifar(
     images: int, seed: int = 0, num_classes: int = 10, scale: float = 1.0
 ):

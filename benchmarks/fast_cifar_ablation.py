@@ -116,45 +116,26 @@ def run(variant: str, seed: int, settings: dict) -> dict:
     import keras
     import numpy as np
 
-    from keras_cifar_blocks.architectures import build
-    from keras_cifar_blocks.augmentation import augmentation_preset
-    from keras_cifar_blocks.training.data import recipe_loss
-    from keras_cifar_blocks.training.data import training_dataset
-    from keras_cifar_blocks.training.normalization import InputNormalization
     from keras_cifar_blocks.training.test_time_augmentation import predict
     from keras_cifar_blocks.training.training_loop import adapt_model
 
     keras.mixed_precision.set_global_policy(settings["precision"])
     keras.utils.set_random_seed(seed)
     from benchmarks.common import cifar10_arrays
+    from benchmarks.common import recipe_training
 
     x_train, y_train, x_test, y_test = cifar10_arrays(
         settings["train_images"], settings["test_images"]
     )
     name = settings["architecture"]
     run_recipe = variant_recipe(name, variant, settings["epochs"])
-    normalization = InputNormalization.fit(
-        run_recipe.input_normalization, x_train
-    )
-    pipeline = augmentation_preset(run_recipe.augmentation, seed=seed)
-    one_hot, loss = recipe_loss(run_recipe, pipeline)
-    train_ds = training_dataset(
+    model, train_ds, normalization = recipe_training(
+        run_recipe,
+        name,
+        seed,
         x_train,
         y_train,
-        num_classes=10,
-        batch_size=run_recipe.batch_size,
-        shuffle=True,
-        seed=seed,
-        normalization=normalization,
-        augmentation=pipeline,
-        one_hot=one_hot,
-    )
-    model = build(name, **VARIANTS[variant].get("config", {}))
-    model.compile(
-        optimizer=run_recipe.make_optimizer(
-            run_recipe.steps_per_epoch(len(y_train))
-        ),
-        loss=loss,
+        **VARIANTS[variant].get("config", {}),
     )
     start = time.perf_counter()
     adapt_seconds = adapt_model(model, normalization.apply(x_train))

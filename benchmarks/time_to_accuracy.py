@@ -93,42 +93,6 @@ def _run_recipe(name: str, epochs):
     )
 
 
-def _training(run_recipe, name: str, seed: int, x_train, y_train):
-    """The compiled model, its training dataset and input normalization."""
-    from keras_cifar_blocks.architectures import build
-    from keras_cifar_blocks.augmentation import augmentation_preset
-    from keras_cifar_blocks.training.data import recipe_loss
-    from keras_cifar_blocks.training.data import training_dataset
-    from keras_cifar_blocks.training.normalization import InputNormalization
-
-    normalization = InputNormalization.fit(
-        run_recipe.input_normalization, x_train
-    )
-    pipeline = (
-        augmentation_preset(run_recipe.augmentation, seed=seed)
-        if run_recipe.augmentation
-        else None
-    )
-    one_hot, loss = recipe_loss(run_recipe, pipeline)
-    train_ds = training_dataset(
-        x_train,
-        y_train,
-        num_classes=10,
-        batch_size=run_recipe.batch_size,
-        shuffle=True,
-        seed=seed,
-        normalization=normalization,
-        augmentation=pipeline,
-        one_hot=one_hot,
-    )
-    steps_per_epoch = run_recipe.steps_per_epoch(len(y_train))
-    model = build(name)
-    model.compile(
-        optimizer=run_recipe.make_optimizer(steps_per_epoch), loss=loss
-    )
-    return model, train_ds, normalization
-
-
 def _clock(label: str, evaluate, budget: float, curve: list, start_seconds=0.0):
     """A callback that times training per epoch and appends to `curve`.
 
@@ -192,12 +156,13 @@ def run(name: str, seed: int, settings: dict, epochs=None) -> dict:
     keras.mixed_precision.set_global_policy(settings["precision"])
     keras.utils.set_random_seed(seed)
     from benchmarks.common import cifar10_arrays
+    from benchmarks.common import recipe_training
 
     x_train, y_train, x_test, y_test = cifar10_arrays(
         settings["train_images"], settings["test_images"]
     )
     run_recipe = _run_recipe(name, epochs)
-    model, train_ds, normalization = _training(
+    model, train_ds, normalization = recipe_training(
         run_recipe, name, seed, x_train, y_train
     )
     x_test_input = normalization.apply(x_test)
