@@ -8,7 +8,6 @@ import pytest
 from benchmarks import fast_cifar_ablation as bench
 from keras_cifar_blocks.architectures import build
 from keras_cifar_blocks.architectures import recipe
-from tests.augmentation.conftest import DATA_DIR
 
 SETTINGS = {
     **bench.SETTINGS,
@@ -36,13 +35,7 @@ def test_every_variant_switches_one_thing_off():
         build(SETTINGS["architecture"], **changes.get("config", {}))
 
 
-def test_one_run_records_the_accuracy_of_every_view(monkeypatch):
-    if not any(
-        (DATA_DIR / name).exists()
-        for name in ("cifar-10-python.tar.gz", "cifar-10-batches-py")
-    ):
-        pytest.skip(f"CIFAR-10 not found in {DATA_DIR}")
-    monkeypatch.setattr("benchmarks.common.DEFAULT_DATA_DIR", DATA_DIR)
+def test_one_run_records_the_accuracy_of_every_view(real_cifar10):
     result = bench.run("no_lookahead", seed=0, settings=SETTINGS)
     assert result["epochs"] == 1
     assert (result["train_images"], result["test_images"]) == (200, 100)

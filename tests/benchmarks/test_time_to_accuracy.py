@@ -7,7 +7,6 @@ import pytest
 
 from benchmarks import time_to_accuracy as bench
 from keras_cifar_blocks.architectures import recipe
-from tests.augmentation.conftest import DATA_DIR
 
 SETTINGS = {
     **bench.SETTINGS,
@@ -26,13 +25,7 @@ def _curve(*points):
     ]
 
 
-def test_one_run_records_an_accuracy_curve(monkeypatch):
-    if not any(
-        (DATA_DIR / name).exists()
-        for name in ("cifar-10-python.tar.gz", "cifar-10-batches-py")
-    ):
-        pytest.skip(f"CIFAR-10 not found in {DATA_DIR}")
-    monkeypatch.setattr("benchmarks.common.DEFAULT_DATA_DIR", DATA_DIR)
+def test_one_run_records_an_accuracy_curve(real_cifar10):
     result = bench.run("fast_cifar", seed=0, settings=SETTINGS, epochs=2)
     assert result["backend"] == keras.backend.backend()
     assert result["epochs_planned"] == 2
@@ -55,13 +48,9 @@ def test_one_run_records_an_accuracy_curve(monkeypatch):
     assert keras.mixed_precision.global_policy().name == "float32"
 
 
-def test_adapting_layers_and_recipe_callbacks_run_on_the_clock(monkeypatch):
-    if not any(
-        (DATA_DIR / name).exists()
-        for name in ("cifar-10-python.tar.gz", "cifar-10-batches-py")
-    ):
-        pytest.skip(f"CIFAR-10 not found in {DATA_DIR}")
-    monkeypatch.setattr("benchmarks.common.DEFAULT_DATA_DIR", DATA_DIR)
+def test_adapting_layers_and_recipe_callbacks_run_on_the_clock(
+    monkeypatch, real_cifar10
+):
     lookahead = type(recipe("fast_cifar_airbench").lookahead.build())
     seen = []
     monkeypatch.setattr(
@@ -78,13 +67,7 @@ def test_adapting_layers_and_recipe_callbacks_run_on_the_clock(monkeypatch):
     assert seen == [0]
 
 
-def test_a_run_stops_after_the_epoch_that_passes_the_budget(monkeypatch):
-    if not any(
-        (DATA_DIR / name).exists()
-        for name in ("cifar-10-python.tar.gz", "cifar-10-batches-py")
-    ):
-        pytest.skip(f"CIFAR-10 not found in {DATA_DIR}")
-    monkeypatch.setattr("benchmarks.common.DEFAULT_DATA_DIR", DATA_DIR)
+def test_a_run_stops_after_the_epoch_that_passes_the_budget(real_cifar10):
     result = bench.run(
         "li2018_model1",
         seed=0,
