@@ -120,15 +120,19 @@ class Architecture:
             "classifier_activation": "softmax",
         }
 
-    def build(self, num_classes=None, input_shape=(32, 32, 3), **overrides):
-        """The model; see `keras_cifar_blocks.architectures.build`."""
-        valid = self.overrides
-        unknown = sorted(set(overrides) - set(valid))
+    def check_overrides(self, overrides) -> None:
+        """Raises a TypeError naming any key that is not an override."""
+        unknown = sorted(set(overrides) - set(self.overrides))
         if unknown:
             raise TypeError(
                 f"Unknown override(s) {unknown} for architecture "
-                f"{self.name!r}. Valid overrides: {list(valid)}"
+                f"{self.name!r}. Valid overrides: {list(self.overrides)}"
             )
+
+    def build(self, num_classes=None, input_shape=(32, 32, 3), **overrides):
+        """The model; see `keras_cifar_blocks.architectures.build`."""
+        self.check_overrides(overrides)
+        valid = self.overrides
         if num_classes is None:
             num_classes = self.num_classes
         validation.positive_int("num_classes", num_classes)

@@ -293,7 +293,7 @@ class TrainSettings:
             given["precision"] = keras.config.dtype_policy().name
         else:
             validation.one_of("precision", given["precision"], PRECISIONS)
-        _check_overrides(entry, given.get("overrides"))
+        entry.check_overrides(_overrides(given.get("overrides")))
         settings = cls(**given)
         rule = recipe.early_stopping
         if rule is not None and rule.monitor.startswith("val_"):
@@ -321,15 +321,6 @@ def _overrides(overrides) -> dict:
             f"architecture options or None. Received overrides={overrides!r}"
         )
     return dict(overrides)
-
-
-def _check_overrides(entry, overrides) -> None:
-    unknown = sorted(set(_overrides(overrides)) - set(entry.overrides))
-    if unknown:
-        raise TypeError(
-            f"Unknown override(s) {unknown} for architecture "
-            f"{entry.name!r}. Valid overrides: {list(entry.overrides)}"
-        )
 
 
 def _precision(precision) -> str:
