@@ -308,7 +308,12 @@ def write_json_atomically(path, data: dict):
 
 
 def run_jobs(
-    module: str, name: str, settings: dict, jobs: list[dict], timeout: float
+    module: str,
+    name: str,
+    settings: dict,
+    jobs: list[dict],
+    timeout: float,
+    reused: dict | None = None,
 ):
     """Runs each job in a child process of `module`, resumably.
 
@@ -323,14 +328,18 @@ def run_jobs(
         name: the results' name (e.g. `"time_to_accuracy_quick"`).
         settings: the benchmark's settings, passed to every child.
         jobs: one JSON-able dict per run, given to the child as its job.
-        timeout: seconds each child may take.
+        timeout: seconds each child may take. A job's `backend` key, if
+            any, is its child's backend (`settings["backend"]` otherwise).
+        reused: optional results already measured, keyed as the partial
+            file keys them (`json.dumps(job, sort_keys=True)`): those
+            jobs are not run again.
 
     Returns:
         `(results, partial)`: each job's result in the order of `jobs`,
         and the partial file's path.
     """
     partial = RESULTS_DIR / f"{name}.partial.json"
-    done = finished_runs(partial, settings)
+    done = {**(reused or {}), **finished_runs(partial, settings)}
     results = []
     for job in jobs:
         key = json.dumps(job, sort_keys=True)
@@ -347,7 +356,7 @@ def run_jobs(
                     "--child",
                     json.dumps(job),
                 ],
-                settings["backend"],
+                job.get("backend") or settings["backend"],
                 timeout=timeout,
             )
             write_json_atomically(partial, {"settings": settings, "runs": done})

@@ -21,6 +21,7 @@ import keras
 from keras_cifar_blocks.initializers import Dirac
 from keras_cifar_blocks.layers import ConvBNPoolDropout
 from keras_cifar_blocks.layers import PatchWhitening
+from keras_cifar_blocks.layers.conv_bn_pool_dropout import POOL_POSITIONS
 from keras_cifar_blocks.utils import validation
 
 
@@ -53,6 +54,14 @@ class FastCifarConfig:
             Defaults to `5e-4`.
         whitening_bias_trainable: bool, whether the whitening's bias is
             trained. Defaults to `True`.
+        pool_position: where each group's first convolution pools:
+            `"end"`, after its BatchNorm and activation, or
+            `"after_conv"`, before them, as airbench94 (cheaper: they run
+            on a quarter of the pixels). Defaults to `"end"`.
+        bias_multiplier: float > 0, the BatchNorm offsets are this times
+            their variables, so that SGD trains them at its square times
+            the learning rate (`ConvBNPoolDropout`'s `beta_multiplier`).
+            Defaults to `1.0`.
 
     Example:
 
@@ -79,6 +88,8 @@ class FastCifarConfig:
     whitening: bool = False
     whitening_epsilon: float = 5e-4
     whitening_bias_trainable: bool = True
+    pool_position: str = "end"
+    bias_multiplier: float = 1.0
 
     def __post_init__(self):
         object.__setattr__(self, "widths", tuple(self.widths))
@@ -106,6 +117,8 @@ class FastCifarConfig:
         validation.boolean(
             "whitening_bias_trainable", self.whitening_bias_trainable
         )
+        validation.one_of("pool_position", self.pool_position, POOL_POSITIONS)
+        validation.positive_float("bias_multiplier", self.bias_multiplier)
 
 
 def fast_cifar(
@@ -150,6 +163,7 @@ def fast_cifar(
         "momentum": config.batch_norm_momentum,
         "epsilon": config.batch_norm_epsilon,
         "scale": config.batch_norm_scale,
+        "beta_multiplier": config.bias_multiplier,
     }
     initializer = config.kernel_initializer
     group_initializer = Dirac(initializer) if config.dirac_init else initializer
@@ -181,6 +195,7 @@ def fast_cifar(
             ConvBNPoolDropout(
                 width,
                 pool="max",
+                pool_position=config.pool_position,
                 kernel_initializer=group_initializer,
                 name=f"group_{index}_a",
                 **options,

@@ -25,11 +25,12 @@ class BaseConvBlock(keras.layers.Layer):
             name=name,
         )
 
-    def _norm(self, name, scale=True):
+    def _norm(self, name, scale=True, center=True):
         return keras.layers.BatchNormalization(
             momentum=self.momentum,
             epsilon=self.epsilon,
             scale=scale,
+            center=center,
             dtype=self.dtype_policy,
             name=name,
         )

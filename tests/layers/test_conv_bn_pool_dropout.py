@@ -238,3 +238,87 @@ def test_batch_norm_without_scale():
     assert ConvBNPoolDropout(4).get_config()["scale"] is True
     with pytest.raises(TypeError, match="Received scale=0"):
         ConvBNPoolDropout(4, scale=0)
+
+
+def _one_sgd_step(stage, images, targets, learning_rate):
+    model = keras.Sequential([keras.Input(images.shape[1:]), stage])
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate), loss="mse")
+    model.fit(images, targets, batch_size=len(images), epochs=1, verbose=0)
+
+
+@pytest.mark.parametrize("order", ["conv-bn-act", "bn-act-conv"])
+def test_beta_multiplier_trains_the_offset_at_its_square_times_the_rate(order):
+    rng = np.random.default_rng(0)
+    images = rng.normal(size=(8, 6, 6, 3)).astype("float32")
+    targets = rng.normal(size=(8, 6, 6, 4)).astype("float32")
+    options = {"order": order, "pool": None, "scale": False, "seed": 0}
+    plain = ConvBNPoolDropout(4, **options)
+    scaled = ConvBNPoolDropout(4, beta_multiplier=8.0, **options)
+    for stage in (plain, scaled):
+        stage.build(images.shape)
+    scaled.conv_layers[0].kernel.assign(to_numpy(plain.conv_layers[0].kernel))
+    scaled.conv_layers[0].bias.assign(to_numpy(plain.conv_layers[0].bias))
+    assert not scaled.norm_layers[0].center and len(scaled.betas) == 1
+    # Same outputs before training: the offsets start at zero.
+    np.testing.assert_allclose(
+        to_numpy(plain(images)), to_numpy(scaled(images)), atol=1e-5
+    )
+    _one_sgd_step(plain, images, targets, learning_rate=0.01)
+    _one_sgd_step(scaled, images, targets, learning_rate=0.01)
+    plain_offset = to_numpy(plain.norm_layers[0].beta)
+    scaled_offset = 8.0 * to_numpy(scaled.betas[0])
+    assert np.abs(plain_offset).max() > 1e-4
+    np.testing.assert_allclose(scaled_offset, 64.0 * plain_offset, rtol=1e-3)
+
+
+def test_beta_multiplier_serializes(tmp_path):
+    run_layer_test(
+        ConvBNPoolDropout,
+        {
+            "filters": 4,
+            "convs": 2,
+            "order": "conv-bn-act",
+            "beta_multiplier": 8.0,
+        },
+        (2, 16, 16, 3),
+        tmp_path,
+        expected_output_shape=(2, 8, 8, 4),
+    )
+    stage = ConvBNPoolDropout(4, convs=2, beta_multiplier=8)
+    stage.build((None, 8, 8, 3))
+    assert [w.name for w in stage.trainable_weights].count("beta_1") == 1
+    assert stage.get_config()["beta_multiplier"] == 8.0
+    assert ConvBNPoolDropout(4).get_config()["beta_multiplier"] == 1.0
+    with pytest.raises(ValueError, match="Received beta_multiplier=0"):
+        ConvBNPoolDropout(4, beta_multiplier=0)
+
+
+def test_pooling_after_the_convolution():
+    images = np.random.default_rng(1).normal(size=(4, 8, 8, 3))
+    images = images.astype("float32")
+    options = {"order": "conv-bn-act", "convs": 2, "seed": 0}
+    end = ConvBNPoolDropout(4, **options)
+    early = ConvBNPoolDropout(4, pool_position="after_conv", **options)
+    for stage in (end, early):
+        stage.build(images.shape)
+    early.set_weights(end.get_weights())
+    # At inference BatchNorm (scale 1) and ReLU are increasing per
+    # channel, so they commute with max-pooling: the same outputs.
+    np.testing.assert_allclose(
+        to_numpy(early(images)), to_numpy(end(images)), atol=1e-5
+    )
+    # In training, the last BatchNorm's statistics are the pooled ones.
+    first = end.norm_layers[0](end.conv_layers[0](images), training=True)
+    inner = end.conv_layers[1](keras.ops.relu(first))
+    pooled = to_numpy(keras.layers.MaxPooling2D(2)(inner))
+    early(images, training=True)
+    np.testing.assert_allclose(
+        to_numpy(early.norm_layers[1].moving_mean),
+        0.01 * pooled.mean(axis=(0, 1, 2)),
+        rtol=1e-4,
+        atol=1e-6,
+    )
+    assert early.get_config()["pool_position"] == "after_conv"
+    assert ConvBNPoolDropout(4).get_config()["pool_position"] == "end"
+    with pytest.raises(ValueError, match="Received pool_position='start'"):
+        ConvBNPoolDropout(4, pool_position="start")
