@@ -33,9 +33,9 @@ Run:
 
 Writes `benchmarks/results/fast_cifar_ablation[_quick].{json,png}`. The
 full run trains 11 variants x 2 seeds of 10 epochs (about 30 min each
-on this CPU under mixed_bfloat16: about 11 hours; a GPU run is minutes). Each finished run
-is kept in `fast_cifar_ablation.partial.json`; the same command, run
-again, goes on after them.
+on this CPU under mixed_bfloat16: about 11 hours; minutes on a GPU).
+Each finished run is kept in `fast_cifar_ablation.partial.json`; the
+same command, run again, goes on after them.
 """
 
 import json
