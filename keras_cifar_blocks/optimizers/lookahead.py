@@ -17,8 +17,12 @@ class Lookahead(keras.callbacks.Callback):
     "slow weights" an exponential average). The decay grows over the run,
     `rho = decay ** every * (step / total_steps) ** decay_power`: the
     average follows the weights closely at first and smooths strongly at
-    the end. At the end of every epoch the weights are the average, so
-    validation, checkpoints and the trained model use it. Every float
+    the end. After the last step of the run the weights are set to the
+    average (as airbench94 ends), so the trained model is the average;
+    within the run, the steps after an update train on from it, epoch
+    boundaries included (copying the average at every epoch's end would
+    undo up to `every - 1` steps each epoch). A run stopped early (e.g.
+    by `EarlyStopping`) also ends on the average. Every float
     weight is averaged, BatchNorm's moving statistics included (the
     frozen ones do not move). The first update only records the average.
 
@@ -88,6 +92,7 @@ class Lookahead(keras.callbacks.Callback):
     def on_train_begin(self, logs=None):
         self.average = None
         self.updates = 0
+        self._ended = False
         self._total = max(self.params["epochs"] * self.params["steps"], 1)
 
     def on_epoch_begin(self, epoch, logs=None):
@@ -99,9 +104,14 @@ class Lookahead(keras.callbacks.Callback):
         if self._epoch >= self.start_epoch and step % self.every == 0:
             progress = min(step / self._total, 1.0)
             self._update(self.decay**self.every * progress**self.decay_power)
-        if batch + 1 == steps and self.average is not None:
-            # The epoch ends on the average (airbench's end-of-epoch copy).
+        if step >= self._total and self.average is not None:
+            # The run ends on the average (airbench's last copy).
             self._update(1.0)
+            self._ended = True
+
+    def on_train_end(self, logs=None):
+        if self.average is not None and not self._ended:
+            self._update(1.0)  # Stopped early: end on the average too.
 
     def _update(self, rho):
         """Moves the average towards the weights by `1 - rho`, then sets

@@ -38,9 +38,9 @@ class _Record(keras.callbacks.Callback):
         self.weights.append([to_numpy(w).copy() for w in self.model.weights])
 
 
-def test_the_weights_end_each_epoch_on_the_average():
+def test_the_run_ends_on_the_average_and_epochs_train_on():
     model = _model()
-    lookahead = Lookahead(start_epoch=1, every=2)
+    lookahead = Lookahead(start_epoch=1, every=3)
     record = _Record()
     model.fit(
         *_data(),
@@ -49,14 +49,46 @@ def test_the_weights_end_each_epoch_on_the_average():
         verbose=0,
         callbacks=[lookahead, record],
     )
-    # 4 steps per epoch; epochs 1 and 2 update at steps 6, 8, 10, 12.
-    assert lookahead.updates == 4
+    # 4 steps per epoch; from epoch 1 updates at steps 6, 9 and 12 (the
+    # first records the average), then the last copy.
+    assert lookahead.updates == 3
     for weight, average in zip(
         record.weights[-1], lookahead.average, strict=True
     ):
         np.testing.assert_allclose(weight, average, rtol=1e-6, atol=1e-6)
+    # Epoch 1 ended 2 steps after its update at step 6: those steps are
+    # kept, not replaced by the average.
+    assert not all(
+        np.allclose(epoch_one, epoch_two)
+        for epoch_one, epoch_two in zip(
+            record.weights[1], record.weights[2], strict=True
+        )
+    )
     # BatchNorm's moving statistics are averaged too.
     assert len(lookahead.average) == len(model.weights)
+
+
+def test_a_run_stopped_early_ends_on_the_average():
+    model = _model()
+    lookahead = Lookahead(start_epoch=0, every=3)
+
+    class StopAfterFirstEpoch(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            self.model.stop_training = True
+
+    model.fit(
+        *_data(),
+        batch_size=8,
+        epochs=5,
+        verbose=0,
+        callbacks=[lookahead, StopAfterFirstEpoch()],
+    )
+    # Updated at step 3; step 4 trained on, then the run ended on the
+    # average.
+    for weight, average in zip(model.weights, lookahead.average, strict=True):
+        np.testing.assert_allclose(
+            to_numpy(weight), average, rtol=1e-6, atol=1e-6
+        )
 
 
 def test_the_average_slows_training_down():
