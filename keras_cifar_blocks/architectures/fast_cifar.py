@@ -40,8 +40,10 @@ class FastCifarConfig:
         batch_norm_epsilon: float > 0. Defaults to `1e-3` (Keras').
         batch_norm_scale: bool, whether BatchNorm learns a scale.
             Defaults to `True`.
-        kernel_initializer: name of the Keras initializer of the
-            convolutions. Defaults to `"he_normal"`.
+        kernel_initializer: the Keras initializer of the convolutions: a
+            name, or a serialized initializer (a dict, e.g.
+            `keras.initializers.serialize(initializer)`). Defaults to
+            `"he_normal"`.
         dirac_init: bool, whether the first filters of every 3x3
             convolution start as identities (`Dirac`, with
             `kernel_initializer` for the rest). Defaults to `False`.
@@ -83,7 +85,7 @@ class FastCifarConfig:
     logit_scale: float = 1 / 9
     batch_norm_epsilon: float = 1e-3
     batch_norm_scale: bool = True
-    kernel_initializer: str = "he_normal"
+    kernel_initializer: str | dict = "he_normal"
     dirac_init: bool = False
     whitening: bool = False
     whitening_epsilon: float = 5e-4
@@ -105,11 +107,17 @@ class FastCifarConfig:
         validation.positive_float("logit_scale", self.logit_scale)
         validation.positive_float("batch_norm_epsilon", self.batch_norm_epsilon)
         validation.boolean("batch_norm_scale", self.batch_norm_scale)
-        if keras.initializers.get(self.kernel_initializer) is None:
+        try:
+            known = isinstance(self.kernel_initializer, (str, dict)) and (
+                keras.initializers.get(self.kernel_initializer) is not None
+            )
+        except (ValueError, TypeError):
+            known = False
+        if not known:
             raise ValueError(
                 "Invalid value for argument `kernel_initializer`. Expected "
-                "the name of a Keras initializer. Received "
-                f"kernel_initializer={self.kernel_initializer!r}"
+                "the name of a Keras initializer or a serialized one. "
+                f"Received kernel_initializer={self.kernel_initializer!r}"
             )
         validation.boolean("dirac_init", self.dirac_init)
         validation.boolean("whitening", self.whitening)

@@ -76,6 +76,13 @@ AIRBENCH_WEIGHT_DECAY = round(
     5,
 )
 
+# PyTorch's default initialization of a convolution (kaiming_uniform with
+# a=sqrt(5)): uniform in +-1/sqrt(fan_in), i.e. variance 1 / (3 fan_in).
+TORCH_CONV_INITIALIZER = {
+    "class_name": "VarianceScaling",
+    "config": {"scale": 1 / 3, "mode": "fan_in", "distribution": "uniform"},
+}
+
 AIRBENCH_NOTES = (
     "Not from a seed report: airbench94's network and training as "
     "config and recipe options of fast_cifar; which of its tricks pay on "
@@ -88,8 +95,9 @@ AIRBENCH_NOTES = (
     "throughout (airbench trains it for 3 epochs, then freezes it: "
     "changing the trainable set mid-fit needs a retrace per backend).",
     "3x3 convolutions initialized by Dirac: identity for the first "
-    "in_channels filters; the others lecun_uniform (PyTorch's default "
-    "is the same distribution narrower by sqrt(3)). GELU activations.",
+    "in_channels filters; the others as PyTorch's default, which airbench "
+    "keeps: uniform in +-1/sqrt(fan_in) (VarianceScaling(1/3, 'fan_in', "
+    "'uniform')). GELU activations.",
     "BatchNorm without scale (airbench freezes its weight at 1), "
     "momentum 0.6 and epsilon 1e-12 as airbench. airbench trains the "
     "BatchNorm biases at 64x the rate; Keras optimizers have no "
@@ -185,7 +193,7 @@ ARCHITECTURES = (
             batch_norm_momentum=AIRBENCH94["batchnorm_momentum"],
             batch_norm_epsilon=AIRBENCH94["batchnorm_epsilon"],
             batch_norm_scale=False,
-            kernel_initializer="lecun_uniform",
+            kernel_initializer=TORCH_CONV_INITIALIZER,
             dirac_init=True,
             whitening=True,
             whitening_epsilon=AIRBENCH94["whitening_epsilon"],

@@ -66,12 +66,55 @@ def test_the_airbench_entry_adapts_and_saves(tmp_path):
     assert entry.config.whitening and entry.config.dirac_init
 
 
+def test_the_airbench_entry_follows_airbench94():
+    model = build("fast_cifar_airbench")
+    group = model.get_layer("group_2_a")
+    # BatchNorm biases at 64x the rate: offsets of 8x their variables.
+    assert group.beta_multiplier == 8.0 and len(group.betas) == 1
+    assert all(not norm.center for norm in group.norm_layers)
+    assert group.pool_position == "after_conv"
+    # Past the identity filters, PyTorch's default: U(+-1/sqrt(fan_in)).
+    kernel = to_numpy(group.conv_layers[0].kernel)
+    np.testing.assert_array_equal(kernel[1, 1, :, :64], np.eye(64))
+    limit = 1 / np.sqrt(3 * 3 * 64)
+    assert np.abs(kernel[..., 64:]).max() <= limit
+    assert np.abs(kernel[..., 64:]).max() > 0.9 * limit
+    assert (
+        model.count_params()
+        == get_architecture("fast_cifar_airbench").parameters
+    )
+
+
+def test_a_serialized_kernel_initializer():
+    config = dataclasses.replace(
+        SMALL,
+        kernel_initializer=keras.initializers.serialize(
+            keras.initializers.Constant(0.5)
+        ),
+    )
+    model = fast_cifar(config, num_classes=10)
+    kernel = to_numpy(model.get_layer("group_1_a").conv_layers[0].kernel)
+    assert np.all(kernel == 0.5)
+
+
 @pytest.mark.parametrize(
     "kwargs, error, match",
     [
         ({"batch_norm_epsilon": 0}, ValueError, "batch_norm_epsilon=0"),
         ({"batch_norm_scale": 1}, TypeError, "batch_norm_scale=1"),
-        ({"kernel_initializer": "nope"}, ValueError, "interpret initializer"),
+        (
+            {"kernel_initializer": "nope"},
+            ValueError,
+            "kernel_initializer='nope'",
+        ),
+        (
+            {"kernel_initializer": {"class_name": "Nope"}},
+            ValueError,
+            "Expected the name of a Keras initializer or a serialized one",
+        ),
+        ({"kernel_initializer": 3}, ValueError, "kernel_initializer=3"),
+        ({"pool_position": "start"}, ValueError, "pool_position='start'"),
+        ({"bias_multiplier": 0.0}, ValueError, "bias_multiplier=0.0"),
         ({"dirac_init": "yes"}, TypeError, "dirac_init='yes'"),
         ({"whitening": None}, TypeError, "whitening=None"),
         ({"whitening_epsilon": -1.0}, ValueError, "whitening_epsilon=-1.0"),
