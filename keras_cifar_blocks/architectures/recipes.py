@@ -61,6 +61,28 @@ VALIDATION_DATA = {
 # Which model's accuracy a report gives: the last epoch's or the best one.
 REPORTED_EPOCHS = ("final", "best")
 
+# The recipe fields a run may change (`Recipe.with_overrides`): what it
+# trains with. The rest (the name, dataset, the report's numbers and
+# notes, its protocol) say what the recipe is and are kept. Fields whose
+# values are objects (schedule, early stopping, Lookahead) can only be
+# switched off, with `None`.
+OVERRIDABLE_FIELDS = (
+    "optimizer",
+    "learning_rate",
+    "batch_size",
+    "epochs",
+    "loss",
+    "input_normalization",
+    "optimizer_options",
+    "augmentation",
+    "label_smoothing",
+    "test_time_augmentation",
+    "schedule",
+    "early_stopping",
+    "lookahead",
+)
+_OFF_ONLY_FIELDS = ("schedule", "early_stopping", "lookahead")
+
 
 def _check_str(name: str, value) -> str:
     if not isinstance(value, str) or not value:
@@ -818,6 +840,74 @@ class Recipe:
                 },
             }
         )
+
+    def with_overrides(self, overrides) -> "Recipe":
+        """This recipe with some of its training fields replaced.
+
+        For a run that changes one detail of a documented recipe, e.g. to
+        find which detail explains a gap to the report. Keys are fields of
+        `OVERRIDABLE_FIELDS`; `"optimizer_options.NAME"` sets one
+        optimizer option and keeps the others. `schedule`,
+        `early_stopping` and `lookahead` take only `None` (off). The
+        result is checked as any recipe is.
+
+        Args:
+            overrides: dict of field names (or `optimizer_options.NAME`)
+                to values; `None` or `{}` gives this recipe.
+
+        Returns:
+            A new `Recipe`.
+
+        Example:
+
+        >>> from keras_cifar_blocks.architectures import recipe
+        >>> base = recipe("li2018_model3_1")
+        >>> changed = base.with_overrides(
+        ...     {"optimizer_options.epsilon": 1e-14,
+        ...      "input_normalization": "standardize_per_channel"})
+        >>> dict(changed.optimizer_options)["epsilon"], changed.epochs
+        (1e-14, 100)
+        >>> base.with_overrides({"accuracy": 0.9})
+        Traceback (most recent call last):
+        ...
+        ValueError: Invalid value for argument `recipe_overrides`. ...
+        """
+        if overrides is None:
+            return self
+        if not isinstance(overrides, dict):
+            raise TypeError(
+                "Invalid type for argument `recipe_overrides`. Expected a "
+                "dict of recipe fields to values or None. Received "
+                f"recipe_overrides={overrides!r}"
+            )
+        fields = {}
+        options = dict(self.optimizer_options)
+        for key, value in overrides.items():
+            field, _, option = str(key).partition(".")
+            if field not in OVERRIDABLE_FIELDS or (
+                option and field != "optimizer_options"
+            ):
+                raise ValueError(
+                    "Invalid value for argument `recipe_overrides`. "
+                    f"Expected keys among {list(OVERRIDABLE_FIELDS)} or "
+                    "'optimizer_options.NAME'. Received "
+                    f"recipe_overrides={overrides!r}"
+                )
+            if field in _OFF_ONLY_FIELDS and value is not None:
+                raise ValueError(
+                    "Invalid value for argument `recipe_overrides`. "
+                    f"{field!r} can only be switched off (None). Received "
+                    f"{key}={value!r}"
+                )
+            if option:
+                options[option] = value
+            elif field == "optimizer_options":
+                options = dict(value or {})
+            else:
+                fields[field] = value
+        if options != dict(self.optimizer_options):
+            fields["optimizer_options"] = options
+        return dataclasses.replace(self, **fields)
 
     def callbacks(self) -> list:
         """The Keras callbacks the recipe trains with (early stopping,

@@ -67,6 +67,28 @@ class _RecordedFlag(argparse.Action):
         ]
 
 
+class _RecordedAppend(_RecordedFlag):
+    """A repeatable `_RecordedFlag`: appends each value, records each."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        previous = list(getattr(namespace, self.dest, None) or [])
+        super().__call__(parser, namespace, values, option_string)
+        setattr(namespace, self.dest, [*previous, values])
+        key, value = values
+        namespace.recorded_flags = [
+            *namespace.recorded_flags[:-1],
+            f"{key}={json.dumps(value).strip(chr(34))}",
+        ]
+
+
+_RECIPE_HELP = (
+    "change a recipe field for this run, e.g. --recipe "
+    "input_normalization=standardize_per_channel or --recipe "
+    "optimizer_options.epsilon=1e-14 (repeatable; values are read as JSON; "
+    "schedule, early_stopping and lookahead take only null, off)"
+)
+
+
 def _add_image_count(parser, flag: str, help: str, action="store") -> None:
     """`--subset` or `--test-subset`: a number of images, default all."""
     parser.add_argument(
@@ -217,6 +239,14 @@ def _parser() -> argparse.ArgumentParser:
         metavar="KEY=VALUE",
         help="architecture option, e.g. --override dropout=0.3 (repeatable; "
         "values are read as JSON)",
+    )
+    train.add_argument(
+        "--recipe",
+        type=_override,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help=_RECIPE_HELP,
     )
     train.add_argument(
         "--no-augment",
@@ -564,6 +594,15 @@ def _add_reproduce_parser(commands) -> None:
         action=_RecordedFlag,
     )
     reproduce.add_argument(
+        "--recipe",
+        action=_RecordedAppend,
+        type=_override,
+        default=[],
+        metavar="KEY=VALUE",
+        help=_RECIPE_HELP + "; the row is a variant, NAME-KEY=VALUE, not "
+        "the architecture's reproduction",
+    )
+    reproduce.add_argument(
         "--verbose",
         action=_RecordedFlag,
         type=_verbosity,
@@ -592,7 +631,7 @@ def _reproduce(args) -> int:
         )
     selected = names() if args.all else args.names
     for name in selected:  # Every name is checked before any training.
-        get_architecture(name)
+        get_architecture(name).recipe.with_overrides(dict(args.recipe))
     for name in selected:
         row = reproduce(
             name,
@@ -604,6 +643,7 @@ def _reproduce(args) -> int:
             epochs=args.epochs,
             subset=args.subset,
             test_subset=args.test_subset,
+            recipe_overrides=dict(args.recipe) or None,
             verbose=args.verbose,
             command=["kcb", "reproduce", name, *args.recorded_flags],
         )
@@ -763,6 +803,7 @@ def _train(args, argv) -> int:
         seed=args.seed,
         out=args.out,
         overrides=dict(args.override) or None,
+        recipe_overrides=dict(args.recipe) or None,
         augment=not args.no_augment,
         distribute=args.distribute,
         overwrite=args.overwrite,

@@ -16,9 +16,13 @@ marked as such, that the next call completes.
 ROW is the architecture's name, with `-float32` (or another precision)
 appended when the run does not use the backend's reproduction precision
 (`mixed_bfloat16` on TensorFlow, `float32` elsewhere) and `-jax` or
-`-torch` when it does not run on TensorFlow: each is its own row.
+`-torch` when it does not run on TensorFlow: each is its own row. A
+variant of the recipe (`recipe_overrides`, to find which detail explains
+a gap) is a row too, `NAME-KEY=VALUE...`, marked in the table and never
+taken as the architecture's reproduced accuracy.
 """
 
+import json
 import os
 import platform
 import re
@@ -71,14 +75,38 @@ def reproduction_precision(backend: str | None = None) -> str:
     return "mixed_bfloat16" if backend == "tensorflow" else "float32"
 
 
-def row_name(name: str, precision: str, backend: str) -> str:
-    """The results folder name of a reproduction (see the module doc)."""
+def row_name(
+    name: str, precision: str, backend: str, recipe_overrides=None
+) -> str:
+    """The results folder name of a reproduction (see the module doc).
+
+    >>> row_name("li2018_model3_1", "mixed_bfloat16", "tensorflow",
+    ...          {"optimizer_options.epsilon": 1e-14})
+    'li2018_model3_1-optimizer_options.epsilon=1e-14'
+    """
     row = name
+    if recipe_overrides:
+        row += "-" + variant_label(recipe_overrides)
     if precision != reproduction_precision(backend):
         row += f"-{precision}"
     if backend != "tensorflow":
         row += f"-{backend}"
     return row
+
+
+def variant_label(recipe_overrides: dict) -> str:
+    """`KEY=VALUE` pairs of the recipe overrides, sorted, joined by `+`;
+    a file name (any other character becomes `_`).
+
+    >>> variant_label({"input_normalization": "standardize_per_channel",
+    ...                "learning_rate": 0.0005})
+    'input_normalization=standardize_per_channel+learning_rate=0.0005'
+    """
+    pairs = (
+        f"{key}={json.dumps(value).strip(chr(34))}"
+        for key, value in sorted(recipe_overrides.items())
+    )
+    return re.sub(r"[^A-Za-z0-9._=+-]", "_", "+".join(pairs))
 
 
 def reproduce(
@@ -92,6 +120,7 @@ def reproduce(
     epochs=None,
     subset=None,
     test_subset=None,
+    recipe_overrides=None,
     verbose="auto",
     command=None,
 ) -> dict:
@@ -117,6 +146,11 @@ def reproduce(
             quick check only.
         test_subset: a class-balanced subset of the test images, for a
             quick check only.
+        recipe_overrides: optional dict of recipe fields to change (see
+            `Recipe.with_overrides`): a variant of the report's recipe,
+            to measure which detail explains a gap. The row is named
+            after them (`NAME-KEY=VALUE`), lists them in the table and
+            does not count as the architecture's reproduced accuracy.
         verbose: Keras verbosity. Defaults to `"auto"`.
         command: optional command line (a string or a list of strings)
             recorded in the row; the CLI passes it.
@@ -154,7 +188,9 @@ def reproduce(
     backend = keras.backend.backend()
     if precision is None:
         precision = reproduction_precision(backend)
-    row = row_name(name, precision, backend)
+    if recipe_overrides:  # Checked before anything is written.
+        entry.recipe.with_overrides(recipe_overrides)
+    row = row_name(name, precision, backend, recipe_overrides)
     run = Path(runs_dir) / row
     results = Path(results_dir) / row
     _check_results_folder(results, name)
@@ -179,6 +215,7 @@ def reproduce(
         test_subset=test_subset,
         data_dir=data_dir,
         seed=seed,
+        recipe_overrides=recipe_overrides,
         validation_split=protocol.validation_split
         if protocol.validation == "split"
         else 0.0,
@@ -317,6 +354,7 @@ def summarize(config, history, metrics, *, command, full_protocol) -> dict:
         "architecture": config["architecture"],
         "status": "complete" if complete else "partial",
         "full_protocol": full_protocol,
+        "recipe_overrides": settings.get("recipe_overrides") or {},
         "documented": {
             "value": documented["value"],
             "split": documented["split"],
@@ -390,6 +428,12 @@ def _table_line(summary: dict, row: str) -> str:
         )
     if not summary["full_protocol"]:
         status += "; not the full protocol"
+    if summary.get("recipe_overrides"):
+        changes = ", ".join(
+            f"{key}={value}"
+            for key, value in sorted(summary["recipe_overrides"].items())
+        )
+        status += f"; variant of the recipe: {changes}"
     epochs = f"{summary['epochs_run']}/{summary['recipe_epochs']}"
     return (
         f"| `{row}` | {summary['documented']['text']} | "
@@ -458,7 +502,8 @@ def _write_block(path: Path, begin: str, body: str, end: str) -> Path:
 
 
 def reproduced_accuracies(results_dir) -> dict[str, dict]:
-    """`{architecture: summary}` of the complete full-protocol rows.
+    """`{architecture: summary}` of the complete full-protocol rows
+    trained with the report's recipe (not a variant).
 
     The row named after the architecture alone is preferred, i.e. the
     backend's default precision on TensorFlow.
@@ -466,7 +511,11 @@ def reproduced_accuracies(results_dir) -> dict[str, dict]:
     found = {}
     for path in sorted(Path(results_dir).glob(f"*/{SUMMARY}")):
         summary = run_dir.read_json(path)
-        if summary["status"] != "complete" or not summary["full_protocol"]:
+        if (
+            summary["status"] != "complete"
+            or not summary["full_protocol"]
+            or summary.get("recipe_overrides")
+        ):
             continue
         name = summary["architecture"]
         if name not in found or path.parent.name == name:

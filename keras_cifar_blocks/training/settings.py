@@ -8,6 +8,7 @@ argument, as Keras' do.
 """
 
 import dataclasses
+import json
 import numbers
 import os
 import warnings
@@ -33,6 +34,7 @@ LEGACY_SETTINGS = {
     "validate_on_test": False,
     "keep": "best",
     "precision": "float32",
+    "recipe_overrides": {},
 }
 
 
@@ -151,6 +153,9 @@ class TrainSettings:
         validation_split: float in [0, 1), the share held out.
         seed: int >= 0.
         overrides: dict of architecture options (`None`: none).
+        recipe_overrides: dict of recipe fields replaced for this run
+            (`Recipe.with_overrides`; `None`: none). Values must be JSON
+            values, as `config.json` records them.
         augment: bool.
         shuffle: bool.
         distribute: bool.
@@ -179,6 +184,7 @@ class TrainSettings:
     validation_split: float = DEFAULT_VALIDATION_SPLIT
     seed: int = 0
     overrides: dict = dataclasses.field(default_factory=dict)
+    recipe_overrides: dict = dataclasses.field(default_factory=dict)
     augment: bool = True
     shuffle: bool = True
     distribute: bool = False
@@ -203,6 +209,7 @@ class TrainSettings:
             ),
             "seed": validation.seed("seed", self.seed, optional=False),
             "overrides": _overrides(self.overrides),
+            "recipe_overrides": _recipe_overrides(self.recipe_overrides),
         }
         for name in ("augment", "shuffle", "distribute", "validate_on_test"):
             checked[name] = validation.boolean(name, getattr(self, name))
@@ -273,8 +280,10 @@ class TrainSettings:
         ...
         ValueError: Invalid value for argument `subset`. Expected an ...
         """
-        recipe = entry.recipe
         given = dict(arguments)
+        recipe = entry.recipe.with_overrides(
+            _recipe_overrides(given.get("recipe_overrides"))
+        )
         for key in ("epochs", "batch_size"):
             if given.get(key) is None:
                 given[key] = getattr(recipe, key)
@@ -311,6 +320,11 @@ class TrainSettings:
         """The settings as `config.json` records them (`recorded`)."""
         return recorded(self)
 
+    def recipe_of(self, entry):
+        """The recipe this run trains with: `entry`'s, with
+        `recipe_overrides` applied."""
+        return entry.recipe.with_overrides(self.recipe_overrides)
+
 
 def _overrides(overrides) -> dict:
     if overrides is None:
@@ -320,6 +334,28 @@ def _overrides(overrides) -> dict:
             "Invalid type for argument `overrides`. Expected a dict of "
             f"architecture options or None. Received overrides={overrides!r}"
         )
+    return dict(overrides)
+
+
+def _recipe_overrides(overrides) -> dict:
+    """A dict of JSON values (`config.json` records it); the keys are
+    checked by `Recipe.with_overrides`."""
+    if overrides is None:
+        return {}
+    if not isinstance(overrides, dict):
+        raise TypeError(
+            "Invalid type for argument `recipe_overrides`. Expected a dict "
+            "of recipe fields to values or None. Received "
+            f"recipe_overrides={overrides!r}"
+        )
+    try:
+        json.dumps(overrides)
+    except TypeError as error:
+        raise TypeError(
+            "Invalid type for argument `recipe_overrides`. Expected JSON "
+            "values (numbers, strings, booleans, None, lists and dicts of "
+            f"them). Received recipe_overrides={overrides!r}"
+        ) from error
     return dict(overrides)
 
 

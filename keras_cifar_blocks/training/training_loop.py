@@ -65,6 +65,7 @@ def train(
     seed=0,
     out=None,
     overrides=None,
+    recipe_overrides=None,
     augment=True,
     shuffle=True,
     distribute=False,
@@ -132,6 +133,11 @@ def train(
         overrides: optional dict of architecture options, e.g.
             `{"dropout": 0.3}`; see
             `get_architecture(name).overrides`.
+        recipe_overrides: optional dict of recipe fields to change for
+            this run, e.g. `{"input_normalization":
+            "standardize_per_channel", "optimizer_options.epsilon":
+            1e-14}` (see `Recipe.with_overrides`); `config.json` records
+            them and the recipe the run trained with. Defaults to none.
         augment: bool, whether to apply the recipe's augmentation preset.
             Defaults to `True`.
         shuffle: bool, whether to reshuffle the training images every
@@ -224,6 +230,7 @@ def train(
         validation_split=validation_split_argument(validation_split, val_split),
         seed=seed,
         overrides=overrides,
+        recipe_overrides=recipe_overrides,
         augment=augment,
         shuffle=shuffle,
         distribute=distribute,
@@ -241,7 +248,7 @@ def train(
     out, replicas = _distribution(settings, out)
 
     existing = resume_state(out, name, settings, overwrite)
-    data = load_data(entry.recipe, settings, data_dir, replicas)
+    data = load_data(settings.recipe_of(entry), settings, data_dir, replicas)
     # Only now: a run whose data is missing leaves the folder as it was.
     if overwrite and out.exists():
         run_dir.remove_run(out)
@@ -603,7 +610,8 @@ def fit_run(
     # tf.data derives its shuffle seeds from TensorFlow's global seed too:
     # set it first, so the run does not depend on what ran before it.
     keras.utils.set_random_seed(settings.seed)
-    inputs = make_inputs(entry.recipe, settings, data)
+    recipe = settings.recipe_of(entry)
+    inputs = make_inputs(recipe, settings, data)
     history = run_dir.load_history(out) if existing else run_dir.empty_history()
     if existing is not None and verbose:
         print(
@@ -618,7 +626,7 @@ def fit_run(
         adapt_seconds = adapt_model(
             model, inputs.normalization.apply(data.x_train)
         )
-        training = _training_record(entry.recipe, settings, inputs, replicas)
+        training = _training_record(recipe, settings, inputs, replicas)
         _write_config(
             out,
             entry,
@@ -627,7 +635,7 @@ def fit_run(
             existing=existing,
             command=command,
             training={**training, "adapt_seconds": round(adapt_seconds, 3)},
-            data=_data_record(entry.recipe, settings, data, inputs, data_dir),
+            data=_data_record(recipe, settings, data, inputs, data_dir),
         )
         model.fit(
             inputs.train,
@@ -702,7 +710,7 @@ def _write_config(out, entry, model, *, settings, existing, **sections):
         "resumed": (existing.get("resumed", []) + [now]) if existing else [],
         "settings": settings.as_config(),
         "command": sections["command"],
-        "recipe": run_dir.recipe_as_dict(entry.recipe),
+        "recipe": run_dir.recipe_as_dict(settings.recipe_of(entry)),
         "training": sections["training"],
         "data": sections["data"],
         "environment": run_dir.environment(),

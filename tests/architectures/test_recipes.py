@@ -669,3 +669,47 @@ def test_triangular_schedule_and_lookahead_of_fast_cifar_airbench():
         LookaheadRule(every=0)
     # The shortest run still goes up and down.
     assert TriangularByEpoch(0.23).build(1.0, 1, 1).boundaries == (0, 1, 2)
+
+
+def test_with_overrides_replaces_training_fields_and_checks_them():
+    base = recipe("li2018_model3_1")
+    assert base.with_overrides(None) is base
+    changed = base.with_overrides(
+        {
+            "optimizer_options.epsilon": 1e-14,
+            "learning_rate": 5e-4,
+            "augmentation": None,
+        }
+    )
+    options = dict(changed.optimizer_options)
+    assert options["epsilon"] == 1e-14
+    # The other options are kept.
+    assert {k: v for k, v in options.items() if k != "epsilon"} == {
+        k: v for k, v in dict(base.optimizer_options).items() if k != "epsilon"
+    }
+    assert (changed.learning_rate, changed.augmentation) == (5e-4, None)
+    assert (changed.accuracy, changed.protocol) == (
+        base.accuracy,
+        base.protocol,
+    )
+    replaced = base.with_overrides({"optimizer_options": {"rho": 0.8}})
+    assert dict(replaced.optimizer_options) == {"rho": 0.8}
+    # Checked as any recipe: an unknown option, a bad normalization.
+    with pytest.raises(ValueError, match="'nesterov' is not an argument"):
+        base.with_overrides({"optimizer_options.nesterov": True})
+    with pytest.raises(ValueError, match="input_normalization"):
+        base.with_overrides({"input_normalization": "zscore"})
+
+
+@pytest.mark.parametrize(
+    "overrides, error, match",
+    [
+        ({"name": "x"}, ValueError, "Expected keys among"),
+        ({"epochs.max": 3}, ValueError, "Expected keys among"),
+        ({"schedule": "cosine"}, ValueError, "can only be switched off"),
+        ([("epochs", 3)], TypeError, "Expected a dict of recipe fields"),
+    ],
+)
+def test_with_overrides_refuses_what_it_cannot_change(overrides, error, match):
+    with pytest.raises(error, match=match):
+        recipe("li2018_model1").with_overrides(overrides)

@@ -576,12 +576,63 @@ def test_reproduce_writes_rows_and_the_table(tmp_path, cifar10_dir, capsys):
     assert summary.parent.name in (results / "README.md").read_text()
 
 
+def test_reproduce_a_variant_records_its_recipe_flags(
+    tmp_path, cifar10_dir, capsys
+):
+    results = tmp_path / "results"
+    argv = [
+        "reproduce",
+        "li2018_model1",
+        "--epochs",
+        "1",
+        "--subset",
+        "300",
+        "--test-subset",
+        "100",
+        "--recipe",
+        "optimizer_options.epsilon=1e-14",
+        "--recipe",
+        "input_normalization=standardize_per_channel",
+        "--data-dir",
+        str(cifar10_dir),
+        "--runs-dir",
+        str(tmp_path / "runs"),
+        "--results-dir",
+        str(results),
+        "--verbose",
+        "0",
+    ]
+    assert main(argv) == 0
+    (summary,) = results.glob("*/reproduction.json")
+    row = run_dir.read_json(summary)
+    assert row["recipe_overrides"] == {
+        "optimizer_options.epsilon": 1e-14,
+        "input_normalization": "standardize_per_channel",
+    }
+    assert summary.parent.name.startswith(
+        "li2018_model1-input_normalization=standardize_per_channel"
+        "+optimizer_options.epsilon=1e-14"
+    )
+    assert row["command"] == "kcb reproduce li2018_model1 " + " ".join(argv[2:])
+
+
+def test_train_recipe_flag(tmp_path, capsys):
+    argv = ["train", "li2018_model1", "--recipe", "loss=hinge"]
+    assert main([*argv, "--out", str(tmp_path / "run")]) == 2
+    assert "Invalid value for argument `loss`" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
+
+
 @pytest.mark.parametrize(
     "argv, message",
     [
         (["reproduce"], "Expected architecture names or --all"),
         (["reproduce", "li2018_model1", "--all"], "(not both)"),
         (["reproduce", "li2018_model1", "nope"], "Received name='nope'"),
+        (
+            ["reproduce", "li2018_model1", "--recipe", "accuracy=0.9"],
+            "Expected keys among",
+        ),
     ],
 )
 def test_reproduce_bad_arguments_exit_2(argv, message, capsys, tmp_path):

@@ -342,3 +342,71 @@ def test_a_finished_row_is_exported_again_not_retrained(
     again = _reproduce("li2018_model1", tmp_path, cifar10_dir, epochs=2)
     assert again["ours"] == summary["ours"]
     assert again["status"] == "complete"
+
+
+def test_a_variant_of_the_recipe_is_its_own_row(final_row, cifar10_dir):
+    tmp_path, reference = final_row
+    changes = {
+        "input_normalization": "standardize_per_channel",
+        "optimizer_options.epsilon": 1e-14,
+    }
+    summary = _reproduce(
+        "li2018_model1",
+        tmp_path,
+        cifar10_dir,
+        epochs=1,
+        recipe_overrides=changes,
+    )
+    row = reproduction.row_name(
+        "li2018_model1", summary["precision"], summary["backend"], changes
+    )
+    assert row.startswith(
+        "li2018_model1-input_normalization=standardize_per_channel"
+        "+optimizer_options.epsilon=1e-14"
+    )
+    folder = tmp_path / "results" / row
+    config = run_dir.read_json(folder / run_dir.CONFIG)
+    # The run trained with the changed recipe, and says so.
+    assert config["settings"]["recipe_overrides"] == changes
+    assert config["recipe"]["input_normalization"] == "standardize_per_channel"
+    assert dict(config["recipe"]["optimizer_options"])["epsilon"] == 1e-14
+    assert config["data"]["normalization"]["mode"] == "standardize_per_channel"
+    assert summary["recipe_overrides"] == changes
+    readme = (tmp_path / "results" / reproduction.TABLE).read_text()
+    assert "variant of the recipe: input_normalization=" in readme
+    # The row of the report's recipe is untouched.
+    assert reference["recipe_overrides"] == {}
+    assert (
+        run_dir.read_json(
+            tmp_path / "results" / summary_row(reference) / reproduction.SUMMARY
+        )
+        == reference
+    )
+
+
+def test_a_variant_never_counts_as_the_reproduction(tmp_path):
+    for row, overrides in (("a", {}), ("a-lr", {"learning_rate": 0.1})):
+        (tmp_path / row).mkdir()
+        run_dir.write_json(
+            tmp_path / row / reproduction.SUMMARY,
+            {
+                "architecture": "li2018_model1",
+                "status": "complete",
+                "full_protocol": True,
+                "recipe_overrides": overrides,
+                "ours": 0.5 if overrides else 0.6,
+            },
+        )
+    found = reproduction.reproduced_accuracies(tmp_path)
+    assert found["li2018_model1"]["ours"] == 0.6
+
+
+def test_bad_recipe_overrides_write_nothing(tmp_path):
+    with pytest.raises(ValueError, match="`recipe_overrides`"):
+        reproduce(
+            "li2018_model1",
+            runs_dir=tmp_path / "runs",
+            results_dir=tmp_path / "results",
+            recipe_overrides={"accuracy": 0.9},
+        )
+    assert not any(tmp_path.iterdir())

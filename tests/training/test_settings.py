@@ -62,6 +62,7 @@ def test_as_config_keeps_the_recorded_key_order():
         "val_split",
         "seed",
         "overrides",
+        "recipe_overrides",
         "augment",
         "shuffle",
         "distribute",
@@ -107,6 +108,18 @@ def test_for_architecture_fills_in_the_recipe():
             ValueError,
             "stops early on 'val_loss'",
         ),
+        (
+            "li2018_model1",
+            {"recipe_overrides": {"lookahead": {"every": 5}}},
+            ValueError,
+            "'lookahead' can only be switched off",
+        ),
+        (
+            "li2018_model1",
+            {"recipe_overrides": {"epochs": 0}},
+            ValueError,
+            "Received epochs=0",
+        ),
     ],
 )
 def test_for_architecture_checks_what_depends_on_it(name, kwargs, error, match):
@@ -120,3 +133,35 @@ def test_val_split_alias():
         assert validation_split_argument(0.1, val_split=0.2) == 0.2
     with pytest.raises(TypeError, match="Pass the validation share once"):
         validation_split_argument(0.3, val_split=0.2)
+
+
+def test_recipe_overrides_change_the_run_and_its_defaults():
+    entry = get_architecture("schnack2022")
+    settings = TrainSettings.for_architecture(
+        entry,
+        validation_split=0,
+        recipe_overrides={"epochs": 7, "early_stopping": None},
+    )
+    # The recipe's epochs are the overridden ones, and without early
+    # stopping no validation data is needed.
+    assert settings.epochs == 7
+    assert settings.keep == "last"
+    recipe = settings.recipe_of(entry)
+    assert (recipe.epochs, recipe.early_stopping) == (7, None)
+    assert entry.recipe.epochs == 100  # the registry's is unchanged
+    assert settings.as_config()["recipe_overrides"] == {
+        "epochs": 7,
+        "early_stopping": None,
+    }
+    assert TrainSettings.for_architecture(entry).recipe_of(entry) == (
+        entry.recipe
+    )
+
+
+def test_recipe_overrides_must_be_json_values():
+    with pytest.raises(TypeError, match="Expected JSON values"):
+        TrainSettings(
+            epochs=1, batch_size=8, recipe_overrides={"learning_rate": object()}
+        )
+    with pytest.raises(TypeError, match="Received recipe_overrides=3"):
+        TrainSettings(epochs=1, batch_size=8, recipe_overrides=3)
