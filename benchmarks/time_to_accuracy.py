@@ -517,7 +517,8 @@ def job_settings(job: dict, settings: dict) -> dict:
 def reusable_runs(path, settings: dict, jobs: list[dict]) -> dict:
     """The runs of an earlier results file that jobs here would repeat.
 
-    A recorded run stands for a job when it was made under the same
+    `path` is a results file or the partial file of an unfinished
+    invocation. A recorded run stands for a job when it was made under the same
     RUN_SETTINGS (the job's own ones included) with the same name and
     seed, and, for a job that fixes its epochs, the same planned epochs.
     Each reused run is marked with `reused_from` (the file's name and
@@ -530,10 +531,13 @@ def reusable_runs(path, settings: dict, jobs: list[dict]) -> dict:
 
     path = Path(path)
     recorded = json.loads(path.read_text())
+    runs = recorded["runs"]
+    if isinstance(runs, dict):  # An unfinished invocation's partial file.
+        runs = list(runs.values())
     reused = {}
     for job in jobs:
         wanted = job_settings(job, settings)
-        for result in recorded["runs"]:
+        for result in runs:
             under = {**recorded["settings"], **result}
             if (
                 result["name"] == job["name"]

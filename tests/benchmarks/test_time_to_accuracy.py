@@ -285,6 +285,17 @@ def test_reuse_takes_only_runs_made_under_the_same_settings(tmp_path):
     # Other budgets: nothing is reused.
     other = {**settings, "budget_minutes": 20.0}
     assert bench.reusable_runs(path, other, jobs) == {}
+    # An unfinished invocation's partial file holds its runs by job.
+    partial = tmp_path / "time_to_accuracy.partial.json"
+    partial.write_text(
+        json.dumps(
+            {
+                "settings": settings,
+                "runs": {keys[0]: earlier["runs"][0]},
+            }
+        )
+    )
+    assert list(bench.reusable_runs(partial, settings, jobs)) == [keys[0]]
 
 
 def test_main_reuses_runs_and_runs_the_rest(monkeypatch, tmp_path):
