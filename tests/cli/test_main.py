@@ -539,9 +539,10 @@ def test_train_takes_the_validation_split_by_both_names(flag, capsys, tmp_path):
     assert "validation_split=0.3" in capsys.readouterr().err
 
 
-def test_reproduce_writes_rows_and_the_table(tmp_path, cifar10_dir, capsys):
-    results = tmp_path / "results"
-    argv = [
+def _small_reproduce(tmp_path, cifar10_dir, *flags) -> list[str]:
+    """`kcb reproduce li2018_model1` on 300 images for 1 epoch, `flags`
+    added, into `tmp_path`."""
+    return [
         "reproduce",
         "li2018_model1",
         "--epochs",
@@ -550,17 +551,21 @@ def test_reproduce_writes_rows_and_the_table(tmp_path, cifar10_dir, capsys):
         "300",
         "--test-subset",
         "100",
-        "--precision",
-        "float32",
+        *flags,
         "--data-dir",
         str(cifar10_dir),
         "--runs-dir",
         str(tmp_path / "runs"),
         "--results-dir",
-        str(results),
+        str(tmp_path / "results"),
         "--verbose",
         "0",
     ]
+
+
+def test_reproduce_writes_rows_and_the_table(tmp_path, cifar10_dir, capsys):
+    results = tmp_path / "results"
+    argv = _small_reproduce(tmp_path, cifar10_dir, "--precision", "float32")
     assert main(argv) == 0
     out = capsys.readouterr().out
     assert "li2018_model1: " in out
@@ -580,28 +585,14 @@ def test_reproduce_a_variant_records_its_recipe_flags(
     tmp_path, cifar10_dir, capsys
 ):
     results = tmp_path / "results"
-    argv = [
-        "reproduce",
-        "li2018_model1",
-        "--epochs",
-        "1",
-        "--subset",
-        "300",
-        "--test-subset",
-        "100",
+    argv = _small_reproduce(
+        tmp_path,
+        cifar10_dir,
         "--recipe",
         "optimizer_options.epsilon=1e-14",
         "--recipe",
         "input_normalization=standardize_per_channel",
-        "--data-dir",
-        str(cifar10_dir),
-        "--runs-dir",
-        str(tmp_path / "runs"),
-        "--results-dir",
-        str(results),
-        "--verbose",
-        "0",
-    ]
+    )
     assert main(argv) == 0
     (summary,) = results.glob("*/reproduction.json")
     row = run_dir.read_json(summary)
