@@ -57,6 +57,7 @@ run takes the budget plus its test evaluations (about 45 min for
 them.
 """
 
+import datetime
 import json
 import math
 import statistics
@@ -545,7 +546,14 @@ def reusable_runs(path, settings: dict, jobs: list[dict]) -> dict:
                 and job["epochs"] in (None, result["epochs_planned"])
                 and all(under.get(k) == wanted[k] for k in RUN_SETTINGS)
             ):
-                origin = {"file": path.name, "date": recorded.get("date")}
+                origin = {
+                    "file": path.name,
+                    # A partial file has no date of its own: its last write.
+                    "date": recorded.get("date")
+                    or datetime.date.fromtimestamp(
+                        path.stat().st_mtime
+                    ).isoformat(),
+                }
                 reused[json.dumps(job, sort_keys=True)] = {
                     **result,
                     "reused_from": result.get("reused_from", origin),
