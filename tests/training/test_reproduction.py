@@ -374,13 +374,14 @@ def test_a_variant_of_the_recipe_is_its_own_row(final_row, cifar10_dir):
     assert summary["recipe_overrides"] == changes
     readme = (tmp_path / "results" / reproduction.TABLE).read_text()
     assert "variant of the recipe: input_normalization=" in readme
-    # The row of the report's recipe is untouched.
+    # The row of the report's recipe is its own, with the report's recipe.
+    reference_row = tmp_path / "results" / summary_row(reference)
+    assert reference_row != folder
     assert reference["recipe_overrides"] == {}
-    assert (
-        run_dir.read_json(
-            tmp_path / "results" / summary_row(reference) / reproduction.SUMMARY
-        )
-        == reference
+    reference_config = run_dir.read_json(reference_row / run_dir.CONFIG)
+    assert reference_config["settings"]["recipe_overrides"] == {}
+    assert reference_config["recipe"]["input_normalization"] == (
+        recipe("li2018_model1").input_normalization
     )
 
 
