@@ -535,6 +535,12 @@ def reusable_runs(path, settings: dict, jobs: list[dict]) -> dict:
     runs = recorded["runs"]
     if isinstance(runs, dict):  # An unfinished invocation's partial file.
         runs = list(runs.values())
+    origin = {
+        "file": path.name,
+        # A partial file has no date of its own: its last write.
+        "date": recorded.get("date")
+        or datetime.date.fromtimestamp(path.stat().st_mtime).isoformat(),
+    }
     reused = {}
     for job in jobs:
         wanted = job_settings(job, settings)
@@ -546,14 +552,6 @@ def reusable_runs(path, settings: dict, jobs: list[dict]) -> dict:
                 and job["epochs"] in (None, result["epochs_planned"])
                 and all(under.get(k) == wanted[k] for k in RUN_SETTINGS)
             ):
-                origin = {
-                    "file": path.name,
-                    # A partial file has no date of its own: its last write.
-                    "date": recorded.get("date")
-                    or datetime.date.fromtimestamp(
-                        path.stat().st_mtime
-                    ).isoformat(),
-                }
                 reused[json.dumps(job, sort_keys=True)] = {
                     **result,
                     "reused_from": result.get("reused_from", origin),

@@ -71,12 +71,12 @@ class _RecordedAppend(_RecordedFlag):
     """A repeatable `_RecordedFlag`: appends each value, records each."""
 
     def __call__(self, parser, namespace, values, option_string=None):
-        previous = list(getattr(namespace, self.dest, None) or [])
-        super().__call__(parser, namespace, values, option_string)
+        previous = getattr(namespace, self.dest, None) or []
         setattr(namespace, self.dest, [*previous, values])
         key, value = values
         namespace.recorded_flags = [
-            *namespace.recorded_flags[:-1],
+            *namespace.recorded_flags,
+            option_string,
             f"{key}={json.dumps(value).strip(chr(34))}",
         ]
 

@@ -231,7 +231,7 @@ class ConvBNPoolDropout(BaseConvBlock):
                 if kind == "act":
                     continue
                 layer.build(shape)
-                if kind == "bn" and not layer.center and len(self.betas) == i:
+                if kind == "bn" and not layer.center:
                     self.betas.append(
                         self.add_weight(
                             name=f"beta_{i}",

@@ -326,13 +326,17 @@ class TrainSettings:
         return entry.recipe.with_overrides(self.recipe_overrides)
 
 
-def _overrides(overrides) -> dict:
+def _overrides(
+    overrides, name="overrides", expected="architecture options"
+) -> dict:
+    """`overrides` as a new dict (`None`: empty); `name` and `expected`
+    word the error."""
     if overrides is None:
         return {}
     if not isinstance(overrides, dict):
         raise TypeError(
-            "Invalid type for argument `overrides`. Expected a dict of "
-            f"architecture options or None. Received overrides={overrides!r}"
+            f"Invalid type for argument `{name}`. Expected a dict of "
+            f"{expected} or None. Received {name}={overrides!r}"
         )
     return dict(overrides)
 
@@ -340,14 +344,9 @@ def _overrides(overrides) -> dict:
 def _recipe_overrides(overrides) -> dict:
     """A dict of JSON values (`config.json` records it); the keys are
     checked by `Recipe.with_overrides`."""
-    if overrides is None:
-        return {}
-    if not isinstance(overrides, dict):
-        raise TypeError(
-            "Invalid type for argument `recipe_overrides`. Expected a dict "
-            "of recipe fields to values or None. Received "
-            f"recipe_overrides={overrides!r}"
-        )
+    overrides = _overrides(
+        overrides, "recipe_overrides", "recipe fields to values"
+    )
     try:
         json.dumps(overrides)
     except TypeError as error:
@@ -356,7 +355,7 @@ def _recipe_overrides(overrides) -> dict:
             "values (numbers, strings, booleans, None, lists and dicts of "
             f"them). Received recipe_overrides={overrides!r}"
         ) from error
-    return dict(overrides)
+    return overrides
 
 
 def _precision(precision) -> str:

@@ -631,6 +631,7 @@ def fit_run(
             out,
             entry,
             model,
+            recipe=recipe,
             settings=settings,
             existing=existing,
             command=command,
@@ -698,7 +699,7 @@ def _data_record(recipe, settings, data, inputs, data_dir) -> dict:
     }
 
 
-def _write_config(out, entry, model, *, settings, existing, **sections):
+def _write_config(out, entry, model, *, recipe, settings, existing, **sections):
     now = _now()
     config = {
         "architecture": entry.name,
@@ -710,7 +711,7 @@ def _write_config(out, entry, model, *, settings, existing, **sections):
         "resumed": (existing.get("resumed", []) + [now]) if existing else [],
         "settings": settings.as_config(),
         "command": sections["command"],
-        "recipe": run_dir.recipe_as_dict(settings.recipe_of(entry)),
+        "recipe": run_dir.recipe_as_dict(recipe),
         "training": sections["training"],
         "data": sections["data"],
         "environment": run_dir.environment(),
