@@ -112,6 +112,17 @@ def _add_validation_split(parser, help: str) -> None:
     )
 
 
+def _add_precision(parser, help: str, action="store") -> None:
+    """`--precision`: a dtype policy name, default None (the command's)."""
+    parser.add_argument(
+        "--precision",
+        action=action,
+        choices=("float32", "mixed_bfloat16", "mixed_float16"),
+        default=None,
+        help=help,
+    )
+
+
 def _add_data_dir(parser: argparse.ArgumentParser, action="store") -> None:
     parser.add_argument(
         "--data-dir",
@@ -220,12 +231,9 @@ def _parser() -> argparse.ArgumentParser:
         help="which epoch's model is saved and tested: best (validation "
         "accuracy; the default with validation data) or last",
     )
-    train.add_argument(
-        "--precision",
-        choices=("float32", "mixed_bfloat16", "mixed_float16"),
-        default=None,
-        help="dtype policy to train under (default: Keras' global policy, "
-        "float32)",
+    _add_precision(
+        train,
+        "dtype policy to train under (default: Keras' global policy, float32)",
     )
     train.add_argument("--seed", type=int, default=0, help="default: 0")
     train.add_argument(
@@ -498,6 +506,11 @@ def _add_tune_parser(commands) -> None:
         "command resumes the search, with the same or another budget "
         "(default: none)",
     )
+    _add_precision(
+        tune,
+        "dtype policy every trial trains under, e.g. mixed_bfloat16 "
+        "(default: Keras' global policy, float32)",
+    )
     tune.add_argument(
         "--verbose",
         type=_verbosity,
@@ -545,14 +558,12 @@ def _add_reproduce_parser(commands) -> None:
         help="only write each architecture's training FLOPs and CPU/GPU "
         "time estimates into --results-dir (estimates.json, README.md)",
     )
-    reproduce.add_argument(
-        "--precision",
-        action=_RecordedFlag,
-        default=None,
-        choices=("float32", "mixed_bfloat16", "mixed_float16"),
-        help="dtype policy (default: mixed_bfloat16 on TensorFlow, float32 "
+    _add_precision(
+        reproduce,
+        "dtype policy (default: mixed_bfloat16 on TensorFlow, float32 "
         "on JAX and PyTorch); another precision is its own row, "
         "NAME-PRECISION",
+        action=_RecordedFlag,
     )
     reproduce.add_argument(
         "--runs-dir",
@@ -854,6 +865,7 @@ def _tune(args, argv) -> int:
         overwrite=args.overwrite,
         verbose=args.verbose,
         time_budget=args.time_budget,
+        precision=args.precision,
         progress=True,
         command=["kcb", *argv],
     )

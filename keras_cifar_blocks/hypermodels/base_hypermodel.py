@@ -21,6 +21,8 @@ import numpy as np
 from keras_tuner.engine import hyperparameters as hp_types
 
 from keras_cifar_blocks import architectures
+from keras_cifar_blocks.training.settings import PRECISIONS
+from keras_cifar_blocks.training.settings import dtype_policy as policy_scope
 from keras_cifar_blocks.utils import validation
 
 # Optimizer names as `keras.optimizers.get` spells them.
@@ -417,6 +419,11 @@ class CifarHyperModel(keras_tuner.HyperModel):
         name: optional name of the hypermodel.
         tunable: bool, whether `build` adds its hyperparameters to the
             search space (KerasTuner's `HyperModel(tunable=...)`).
+        dtype_policy: the dtype policy every model is built under
+            (`"float32"`, `"mixed_bfloat16"` or `"mixed_float16"`).
+            Defaults to Keras' global policy when the hypermodel is made:
+            tuners clear Keras' session, and with it the global policy,
+            before each build.
     """
 
     # The config class of the registry's architectures this space holds.
@@ -437,6 +444,7 @@ class CifarHyperModel(keras_tuner.HyperModel):
         loss="sparse_categorical_crossentropy",
         name=None,
         tunable=True,
+        dtype_policy=None,
     ):
         super().__init__(name=name, tunable=tunable)
         self.num_classes = validation.positive_int("num_classes", num_classes)
@@ -449,6 +457,11 @@ class CifarHyperModel(keras_tuner.HyperModel):
         self.nesterov = validation.boolean("nesterov", nesterov)
         self.loss = validation.one_of("loss", loss, LOSSES)
         validation.boolean("tunable", tunable)
+        if dtype_policy is None:
+            dtype_policy = keras.config.dtype_policy().name
+        else:
+            validation.one_of("dtype_policy", dtype_policy, PRECISIONS)
+        self.dtype_policy = dtype_policy
         self._scaled = {}
 
     # The search space.
@@ -523,7 +536,7 @@ class CifarHyperModel(keras_tuner.HyperModel):
                 defaults.
 
         Returns:
-            A compiled `keras.Model`.
+            A compiled `keras.Model`, its layers under `dtype_policy`.
 
         Raises:
             InvalidHyperparametersError: before any layer is created, if
@@ -532,14 +545,15 @@ class CifarHyperModel(keras_tuner.HyperModel):
         """
         settings = self.declare_hyperparameters(hp)
         self._check(settings)
-        model = self._build_model(settings)
-        model.compile(
-            optimizer=self.make_optimizer(
-                settings["optimizer"], settings["learning_rate"]
-            ),
-            loss=self.loss,
-            metrics=["accuracy"],
-        )
+        with policy_scope(self.dtype_policy):
+            model = self._build_model(settings)
+            model.compile(
+                optimizer=self.make_optimizer(
+                    settings["optimizer"], settings["learning_rate"]
+                ),
+                loss=self.loss,
+                metrics=["accuracy"],
+            )
         return model
 
     def make_optimizer(self, optimizer, learning_rate):

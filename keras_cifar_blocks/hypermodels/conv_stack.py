@@ -105,6 +105,9 @@ class ConvStackHyperModel(base_hypermodel.CifarHyperModel):
         name: optional name of the hypermodel.
         tunable: bool, whether `build` adds its hyperparameters to the
             search space. Defaults to `True`.
+        dtype_policy: the dtype policy every model is built under, e.g.
+            `"mixed_bfloat16"`. Defaults to Keras' global policy when the
+            hypermodel is made (tuners clear it before each build).
 
     Example:
 
@@ -149,6 +152,7 @@ class ConvStackHyperModel(base_hypermodel.CifarHyperModel):
         loss="sparse_categorical_crossentropy",
         name=None,
         tunable=True,
+        dtype_policy=None,
     ):
         super().__init__(
             num_classes,
@@ -160,6 +164,7 @@ class ConvStackHyperModel(base_hypermodel.CifarHyperModel):
             loss=loss,
             name=name,
             tunable=tunable,
+            dtype_policy=dtype_policy,
         )
         side = min(self.input_shape[:2])
         # The 2x2 poolings a side of `side` pixels takes, down to 1 pixel.

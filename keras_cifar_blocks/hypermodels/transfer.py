@@ -78,6 +78,9 @@ class TransferHyperModel(base_hypermodel.CifarHyperModel):
         name: optional name of the hypermodel.
         tunable: bool, whether `build` adds its hyperparameters to the
             search space. Defaults to `True`.
+        dtype_policy: the dtype policy every model is built under, e.g.
+            `"mixed_bfloat16"`. Defaults to Keras' global policy when the
+            hypermodel is made (tuners clear it before each build).
 
     Example:
 
@@ -119,6 +122,7 @@ class TransferHyperModel(base_hypermodel.CifarHyperModel):
         loss="sparse_categorical_crossentropy",
         name=None,
         tunable=True,
+        dtype_policy=None,
     ):
         super().__init__(
             num_classes,
@@ -130,6 +134,7 @@ class TransferHyperModel(base_hypermodel.CifarHyperModel):
             loss=loss,
             name=name,
             tunable=tunable,
+            dtype_policy=dtype_policy,
         )
         if weights is not None and not isinstance(weights, str):
             raise TypeError(

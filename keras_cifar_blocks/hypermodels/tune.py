@@ -41,6 +41,7 @@ from keras_cifar_blocks.hypermodels.study import PLOTS
 from keras_cifar_blocks.hypermodels.study import plot_study
 from keras_cifar_blocks.hypermodels.study import trials_markdown
 from keras_cifar_blocks.hypermodels.transfer import TransferHyperModel
+from keras_cifar_blocks.hypermodels.tune_settings import LEGACY_SETTINGS
 from keras_cifar_blocks.hypermodels.tune_settings import RESUMABLE_CHANGES
 from keras_cifar_blocks.hypermodels.tune_settings import TUNERS  # noqa: F401
 from keras_cifar_blocks.hypermodels.tune_settings import TuneSettings
@@ -117,6 +118,7 @@ def tune(
     overwrite=False,
     verbose=0,
     time_budget=None,
+    precision=None,
     progress=False,
     command=None,
     val_split=None,
@@ -184,6 +186,10 @@ def tune(
             this session's search (after the data is loaded) has run that
             long; the trial running then finishes. May change when the
             search resumes.
+        precision: the dtype policy every trial's model (and the best
+            model, evaluated) is built under: `"float32"`,
+            `"mixed_bfloat16"` or `"mixed_float16"`. Defaults to Keras'
+            global policy.
         progress: bool, print one line per finished trial (see
             `progress_line`): its number out of the planned ones, its
             score, the best so far and its values. Independent of
@@ -219,13 +225,16 @@ def tune(
         evaluate=evaluate,
         verbose=verbose,
         time_budget=time_budget,
+        precision=precision,
     )
     validation.boolean("overwrite", overwrite)
     validation.boolean("progress", progress)
     command = _command_line(command)
     out = Path(out if out is not None else f"runs/tune_{space}_{tuner}")
     role = process_role()
-    hypermodel = get_hypermodel(space, **settings.options)
+    hypermodel = get_hypermodel(
+        space, **settings.options, dtype_policy=settings.precision
+    )
     fixed_hp = _fixed_hyperparameters(hypermodel, settings.fixed)
     # The chief prepares the folder; a worker never deletes its project.
     overwrite = overwrite and role != "worker"
@@ -336,7 +345,10 @@ def _clear_or_refuse(out: Path, settings: TuneSettings, overwrite: bool):
             (out / name).unlink(missing_ok=True)
     elif config_path.exists():
         changed = run_dir.changed_settings(
-            run_dir.read_json(config_path).get("settings", {}),
+            {
+                **LEGACY_SETTINGS,
+                **run_dir.read_json(config_path).get("settings", {}),
+            },
             settings.as_config(),
             resumable=RESUMABLE_CHANGES,
             default=run_dir.to_json,

@@ -8,7 +8,10 @@ resumed search is compared on it.
 import dataclasses
 import math
 
+import keras
+
 from keras_cifar_blocks.training.settings import DEFAULT_VALIDATION_SPLIT
+from keras_cifar_blocks.training.settings import PRECISIONS
 from keras_cifar_blocks.training.settings import recorded
 from keras_cifar_blocks.utils import validation
 
@@ -26,6 +29,8 @@ RESUMABLE_CHANGES = (
     "verbose",
     "time_budget",
 )
+# Settings that searches recorded before they existed had, in effect.
+LEGACY_SETTINGS = {"precision": "float32"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,7 +39,8 @@ class TuneSettings:
 
     `max_trials` is filled in for random and Bayesian search (20) and
     refused for Hyperband, whose budget `epochs`, `factor` and
-    `hyperband_iterations` set.
+    `hyperband_iterations` set. `precision` `None` is Keras' global dtype
+    policy when the settings are made.
 
     Example:
 
@@ -42,6 +48,8 @@ class TuneSettings:
     >>> settings = TuneSettings("conv_stack", tuner="random")
     >>> settings.max_trials, settings.as_config()["val_split"]
     (20, 0.1)
+    >>> TuneSettings("conv_stack", precision="mixed_bfloat16").precision
+    'mixed_bfloat16'
     >>> TuneSettings("conv_stack", seed=-1)
     Traceback (most recent call last):
     ...
@@ -66,6 +74,7 @@ class TuneSettings:
     evaluate: bool = False
     verbose: object = 0
     time_budget: float | None = None
+    precision: str | None = None
 
     def __post_init__(self):
         if not isinstance(self.space, str):
@@ -90,6 +99,12 @@ class TuneSettings:
         validation.boolean("evaluate", self.evaluate)
         for name in ("fixed", "options"):
             self._set(name, _dictionary(name, getattr(self, name)))
+        if "dtype_policy" in self.options:
+            raise ValueError(
+                "Invalid value for argument `options`. The dtype policy of "
+                "a search is its `precision` argument. Received options="
+                f"{self.options!r}"
+            )
         validation.one_of("verbose", self.verbose, VERBOSITIES)
         budget = self.time_budget
         if budget is not None and (
@@ -101,6 +116,10 @@ class TuneSettings:
                 "Invalid value for argument `time_budget`. Expected a number "
                 f"of seconds > 0, or None. Received time_budget={budget!r}"
             )
+        if self.precision is None:
+            self._set("precision", keras.config.dtype_policy().name)
+        else:
+            validation.one_of("precision", self.precision, PRECISIONS)
 
     def _set(self, name: str, value) -> None:
         # Frozen: normalized values go in the way `dataclasses` does.

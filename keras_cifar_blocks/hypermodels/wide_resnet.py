@@ -52,6 +52,9 @@ class WideResNetHyperModel(base_hypermodel.CifarHyperModel):
         name: optional name of the hypermodel.
         tunable: bool, whether `build` adds its hyperparameters to the
             search space. Defaults to `True`.
+        dtype_policy: the dtype policy every model is built under, e.g.
+            `"mixed_bfloat16"`. Defaults to Keras' global policy when the
+            hypermodel is made (tuners clear it before each build).
 
     Example:
 
@@ -95,6 +98,7 @@ class WideResNetHyperModel(base_hypermodel.CifarHyperModel):
         loss="sparse_categorical_crossentropy",
         name=None,
         tunable=True,
+        dtype_policy=None,
     ):
         super().__init__(
             num_classes,
@@ -106,6 +110,7 @@ class WideResNetHyperModel(base_hypermodel.CifarHyperModel):
             loss=loss,
             name=name,
             tunable=tunable,
+            dtype_policy=dtype_policy,
         )
         self.max_depth = check_depth("max_depth", max_depth)
         self.max_width = validation.positive_int("max_width", max_width)

@@ -7,6 +7,7 @@ checks each field and the fields against each other, and errors name the
 argument, as Keras' do.
 """
 
+import contextlib
 import dataclasses
 import json
 import numbers
@@ -356,6 +357,28 @@ def _recipe_overrides(overrides) -> dict:
             f"them). Received recipe_overrides={overrides!r}"
         ) from error
     return overrides
+
+
+@contextlib.contextmanager
+def dtype_policy(name: str):
+    """Sets Keras' global dtype policy for the block, then puts it back.
+
+    Example:
+
+    >>> import keras
+    >>> from keras_cifar_blocks.training.settings import dtype_policy
+    >>> with dtype_policy("mixed_bfloat16"):
+    ...     keras.layers.Dense(2).dtype_policy.name
+    'mixed_bfloat16'
+    >>> keras.config.dtype_policy().name
+    'float32'
+    """
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(name)
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)
 
 
 def _precision(precision) -> str:

@@ -18,7 +18,6 @@ that can be called (and tested) alone:
 9. evaluate: `evaluation.evaluate_model` on the test set.
 """
 
-import contextlib
 import dataclasses
 import datetime
 import os
@@ -45,6 +44,7 @@ from keras_cifar_blocks.training.run_recorder import RunRecorder
 from keras_cifar_blocks.training.settings import DEFAULT_VALIDATION_SPLIT
 from keras_cifar_blocks.training.settings import LEGACY_SETTINGS
 from keras_cifar_blocks.training.settings import TrainSettings
+from keras_cifar_blocks.training.settings import dtype_policy
 from keras_cifar_blocks.training.settings import validation_split_argument
 from keras_cifar_blocks.utils import validation
 
@@ -253,7 +253,7 @@ def train(
     if overwrite and out.exists():
         run_dir.remove_run(out)
     out.mkdir(parents=True, exist_ok=True)
-    with _dtype_policy(settings.precision):
+    with dtype_policy(settings.precision):
         if existing is not None and existing.get("status") == "trained":
             # Killed during the evaluation: only the report is missing.
             if verbose:
@@ -314,17 +314,6 @@ def _check_command(command):
             f"strings or None. Received command={command!r}"
         )
     return list(command)
-
-
-@contextlib.contextmanager
-def _dtype_policy(name: str):
-    """Sets the global dtype policy for the block, then puts it back."""
-    previous = keras.config.dtype_policy()
-    keras.config.set_dtype_policy(name)
-    try:
-        yield
-    finally:
-        keras.config.set_dtype_policy(previous)
 
 
 def _distribution(settings: TrainSettings, out: Path) -> tuple[Path, int]:

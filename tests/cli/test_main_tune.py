@@ -1,4 +1,5 @@
-"""kcb tune: one progress line per finished trial, and --time-budget."""
+"""kcb tune: one progress line per finished trial, --time-budget and
+--precision."""
 
 import json
 import time
@@ -54,7 +55,15 @@ def test_tune_prints_each_trial_and_stops_at_the_time_budget(
 
     monkeypatch.setattr(base_hypermodel.CifarHyperModel, "fit", slow_fit)
     out = tmp_path / "search"
-    argv = [*SMALL_SEARCH, "--data-dir", str(cifar10_dir), "--out", str(out)]
+    argv = [
+        *SMALL_SEARCH,
+        "--data-dir",
+        str(cifar10_dir),
+        "--out",
+        str(out),
+        "--precision",
+        "mixed_bfloat16",
+    ]
 
     assert main([*argv, "--verbose", "0", "--time-budget", "0.5"]) == 0
     printed = capsys.readouterr().out
@@ -93,6 +102,7 @@ def test_tune_prints_each_trial_and_stops_at_the_time_budget(
     config = json.loads((out / "config.json").read_text())
     assert config["status"] == "complete"
     assert config["settings"]["time_budget"] == 600
+    assert config["settings"]["precision"] == "mixed_bfloat16"
 
 
 @pytest.mark.parametrize("budget", ["0", "-5", "nan", "soon"])
@@ -103,4 +113,16 @@ def test_tune_refuses_a_bad_time_budget(budget, tmp_path, capsys):
         main(["tune", "conv_stack", "--time-budget", budget, "--out", str(out)])
     assert exit_info.value.code == 2
     assert "argument --time-budget" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_tune_refuses_an_unknown_precision(tmp_path, capsys):
+    out = tmp_path / "search"
+    argv = ["tune", "conv_stack", "--precision", "float16", "--out", str(out)]
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    assert "argument --precision: invalid choice: 'float16'" in (
+        capsys.readouterr().err
+    )
     assert not out.exists()

@@ -63,12 +63,43 @@ HYPERMODELS = (ConvStackHyperModel, WideResNetHyperModel, TransferHyperModel)
             r"argument `momentum`. Expected a float in the range \[0, 1\). "
             r"Received momentum=1.5",
         ),
+        (
+            {"dtype_policy": "float16"},
+            ValueError,
+            r"argument `dtype_policy`. Expected one of \['float32', "
+            r"'mixed_bfloat16', 'mixed_float16'\]. Received "
+            r"dtype_policy='float16'",
+        ),
     ],
 )
 def test_fixed_arguments_are_validated(cls, kwargs, error, match):
     arguments = {"num_classes": 10, **kwargs}
     with pytest.raises(error, match=match):
         cls(**arguments)
+
+
+@pytest.mark.parametrize(
+    "cls", (ConvStackHyperModel, WideResNetHyperModel), ids=lambda c: c.__name__
+)
+def test_models_are_built_under_the_policy_the_hypermodel_was_made_with(cls):
+    from keras_cifar_blocks.training.settings import dtype_policy
+
+    with dtype_policy("mixed_bfloat16"):
+        hypermodel = cls(num_classes=10)
+    assert hypermodel.dtype_policy == "mixed_bfloat16"
+    # Tuners clear the session, and the global policy, before each build.
+    keras.backend.clear_session()
+    model = hypermodel.build(keras_tuner.HyperParameters())
+    assert keras.config.dtype_policy().name == "float32"
+    with_weights = [layer for layer in model.layers if layer.weights]
+    assert with_weights[0].compute_dtype == "bfloat16"
+    assert with_weights[-1].compute_dtype == "float32"  # the classifier
+    outputs = model(np.zeros((2, 32, 32, 3), "float32"))
+    assert keras.backend.standardize_dtype(outputs.dtype) == "float32"
+    float32 = cls(num_classes=10, dtype_policy="float32")
+    with dtype_policy("mixed_bfloat16"):
+        model = float32.build(keras_tuner.HyperParameters())
+    assert {layer.compute_dtype for layer in model.layers} == {"float32"}
 
 
 @pytest.mark.parametrize("cls", HYPERMODELS, ids=lambda c: c.__name__)

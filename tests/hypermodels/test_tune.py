@@ -163,6 +163,13 @@ SMALL = {
             r"argument `time_budget`. Expected a number of seconds > 0",
         ),
         (
+            {"precision": "float16"},
+            ValueError,
+            r"argument `precision`. Expected one of \['float32', "
+            r"'mixed_bfloat16', 'mixed_float16'\]. Received "
+            r"precision='float16'",
+        ),
+        (
             {"progress": "yes"},
             TypeError,
             r"type for argument `progress`. Expected a bool",
@@ -243,6 +250,49 @@ def test_tune_writes_a_run_folder_and_resumes(small_data_dir, tmp_path):
             data_dir=small_data_dir,
             out=out,
         )
+
+
+@pytest.mark.filterwarnings("ignore:Skipping variable loading:UserWarning")
+def test_trials_train_under_the_given_precision(
+    small_data_dir, tmp_path, monkeypatch
+):
+    fit = base_hypermodel.CifarHyperModel.fit
+    seen = []
+
+    def recording_fit(self, hp, model, *args, **kwargs):
+        seen.append(
+            (
+                model.get_layer("stage_1").compute_dtype,
+                model.layers[-1].compute_dtype,
+            )
+        )
+        return fit(self, hp, model, *args, **kwargs)
+
+    monkeypatch.setattr(base_hypermodel.CifarHyperModel, "fit", recording_fit)
+    out = tmp_path / "run"
+    arguments = {**SMALL, "max_trials": 1, "data_dir": small_data_dir}
+    tune("conv_stack", **arguments, out=out, precision="mixed_bfloat16")
+    # Convolutions compute in bfloat16, the classifier stays float32.
+    assert seen == [("bfloat16", "float32")]
+    assert keras.config.dtype_policy().name == "float32"  # put back
+    config = json.loads((out / "config.json").read_text())
+    assert config["settings"]["precision"] == "mixed_bfloat16"
+    trials = json.loads((out / "trials.json").read_text())
+    assert trials[0]["status"] == "COMPLETED"
+
+    # Another precision is another search; a search recorded before
+    # `precision` existed ran in float32 and resumes as such.
+    with pytest.raises(
+        ValueError,
+        match=r"other settings \(precision: 'mixed_bfloat16' -> 'float32'\)",
+    ):
+        tune("conv_stack", **arguments, out=out)
+    del config["settings"]["precision"]
+    (out / "config.json").write_text(json.dumps(config))
+    tune("conv_stack", **arguments, out=out, precision="float32")
+    assert len(json.loads((out / "trials.json").read_text())) == 1
+    with pytest.raises(ValueError, match=r"precision: 'float32' -> 'mixed_"):
+        tune("conv_stack", **arguments, out=out, precision="mixed_bfloat16")
 
 
 def _slow_fits(monkeypatch, seconds=1.0):

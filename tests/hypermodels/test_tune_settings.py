@@ -18,6 +18,19 @@ def test_defaults_and_normalization():
         settings.seed = 1
 
 
+def test_precision_defaults_to_the_global_policy():
+    import keras
+
+    from keras_cifar_blocks.training.settings import dtype_policy
+
+    assert TuneSettings("conv_stack").precision == "float32"
+    with dtype_policy("mixed_bfloat16"):
+        assert TuneSettings("conv_stack").precision == "mixed_bfloat16"
+        given = TuneSettings("conv_stack", precision="float32")
+        assert given.precision == "float32"
+    assert keras.config.dtype_policy().name == "float32"
+
+
 def test_as_config_keeps_the_recorded_keys():
     config = TuneSettings("wide_resnet", validation_split=0.2).as_config()
     assert config["val_split"] == 0.2
@@ -34,6 +47,12 @@ def test_as_config_keeps_the_recorded_keys():
         ({"seed": 1.5}, ValueError, "argument `seed`"),
         ({"options": "x"}, TypeError, "type for argument `options`"),
         ({"time_budget": float("inf")}, ValueError, "`time_budget`"),
+        (
+            {"options": {"dtype_policy": "float32"}},
+            ValueError,
+            "argument `options`. The dtype policy of a search is its "
+            "`precision` argument",
+        ),
     ],
 )
 def test_invalid_fields_name_the_argument(kwargs, error, match):
