@@ -289,13 +289,12 @@ def plot(result: dict, path: Path) -> None:
 
 
 def main(argv=None) -> int:
-    settings, name, command = study_settings(
+    settings, name, command, _ = study_settings(
         argv,
         __doc__,
         SETTINGS,
-        FULL,
+        {"full": (FULL, "the slides' budget (GPU hours)")},
         "lr_sweep",
-        "the slides' budget (GPU hours)",
     )
     result = run(settings, name, command)
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
