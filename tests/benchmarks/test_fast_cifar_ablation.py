@@ -76,3 +76,59 @@ def test_an_interrupted_ablation_resumes_after_its_finished_runs(
     assert started == ["airbench", "no_whitening", "no_whitening"]
     assert (tmp_path / "fast_cifar_ablation_quick.json").exists()
     assert not (tmp_path / "fast_cifar_ablation_quick.partial.json").exists()
+
+
+def test_partial_reports_the_finished_runs_every_variant_first(
+    monkeypatch, tmp_path
+):
+    monkeypatch.setattr("benchmarks.common.RESULTS_DIR", tmp_path)
+    started = []
+    accuracies = {"airbench": 0.52, "no_whitening": 0.47}
+
+    def fake_run(module, args, backend, timeout):
+        job = json.loads(args[args.index("--child") + 1])
+        started.append((job["variant"], job["seed"]))
+        if len(started) == 3:
+            raise RuntimeError("killed")
+        accuracy = accuracies[job["variant"]]
+        views = {"None": accuracy - 0.02, "flip": accuracy - 0.01}
+        return {
+            **job,
+            "train_seconds": 60.0,
+            "test_accuracy": {**views, "flip_translate": accuracy},
+        }
+
+    monkeypatch.setattr("benchmarks.common.run_in_subprocess", fake_run)
+    argv = ["--quick", "--settings", '{"seeds": [0, 1]}']
+    with pytest.raises(RuntimeError, match="killed"):
+        bench.main(argv)
+    # Every variant's first seed before any second seed.
+    assert started == [("airbench", 0), ("no_whitening", 0), ("airbench", 1)]
+
+    report = bench.main([*argv, "--partial"])
+    assert len(started) == 3  # --partial trains nothing
+    assert report["summary"]["no_whitening"]["difference"] == pytest.approx(
+        -0.05
+    )
+    assert report["lines"][-1] == "partial: 2 run(s) still to come"
+    results = json.loads(
+        (tmp_path / "fast_cifar_ablation_quick.json").read_text()
+    )
+    assert results["partial"] is True
+    assert results["to_run"] == [
+        {"variant": "airbench", "seed": 1},
+        {"variant": "no_whitening", "seed": 1},
+    ]
+    assert [run["variant"] for run in results["runs"]] == [
+        "airbench",
+        "no_whitening",
+    ]
+    # The partial file stays for the run that goes on.
+    assert (tmp_path / "fast_cifar_ablation_quick.partial.json").exists()
+
+
+def test_partial_without_finished_runs_is_refused(monkeypatch, tmp_path):
+    monkeypatch.setattr("benchmarks.common.RESULTS_DIR", tmp_path)
+    with pytest.raises(ValueError, match="No finished run under these"):
+        bench.main(["--quick", "--partial"])
+    assert list(tmp_path.iterdir()) == []
