@@ -46,13 +46,15 @@ def render_table() -> str:
 
     lines = [
         "| Name | Dataset | Parameters | Report prints | Documented "
-        "accuracy | Source | Overrides |",
+        "accuracy | Source | Options |",
         "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for name in names():
         entry = get_architecture(name)
         recipe = entry.recipe
-        overrides = ", ".join(f"`{key}`" for key in entry.overrides)
+        overrides = ", ".join(
+            f"`{key}`" for key in (*entry.options, "classifier_activation")
+        )
         lines.append(
             f"| `{name}` | {DATASET_NAMES[entry.dataset]} "
             f"| {_parameters(entry)} "

@@ -67,8 +67,10 @@ class Architecture:
             all are trainable.
         documented_parameters: the count the report prints, as it prints
             it (e.g. `"42,442"` or `"1.3M"`), or `None`.
-        options: the fields of `config` a caller may override in
-            `build`, besides `classifier_activation`.
+        options: the fields of `config` the report leaves open (or
+            that one would vary first), listed on the architectures page.
+            `build` takes any field of `config` as an override, and
+            `classifier_activation`.
 
     Example:
 
@@ -76,6 +78,8 @@ class Architecture:
     >>> entry = get_architecture("li2018_model3_1")
     >>> entry.config.stage_dropouts(), entry.options
     ((0.2, 0.3, 0.4), ('activation', 'dropout', 'l2'))
+    >>> entry.build(filters=(64, 128, 256)).count_params()  # twice as wide
+    1189962
     """
 
     name: str
@@ -114,9 +118,12 @@ class Architecture:
 
     @property
     def overrides(self) -> dict:
-        """The valid overrides and their defaults."""
+        """The valid overrides and their defaults: `options` first, then
+        the other fields of `config`, then `classifier_activation`."""
+        fields = [field.name for field in dataclasses.fields(self.config)]
+        ordered = [*self.options, *(f for f in fields if f not in self.options)]
         return {
-            **{option: getattr(self.config, option) for option in self.options},
+            **{field: getattr(self.config, field) for field in ordered},
             "classifier_activation": "softmax",
         }
 
@@ -126,7 +133,8 @@ class Architecture:
         if unknown:
             raise TypeError(
                 f"Unknown override(s) {unknown} for architecture "
-                f"{self.name!r}. Valid overrides: {list(self.overrides)}"
+                f"{self.name!r}. Valid overrides: the fields of its "
+                f"{type(self.config).__name__}, {list(self.overrides)}"
             )
 
     def build(self, num_classes=None, input_shape=(32, 32, 3), **overrides):
@@ -220,8 +228,10 @@ def get_architecture(name) -> Architecture:
     >>> entry = get_architecture("donzella_inception_resnet_v2")
     >>> entry.parameters, entry.trainable_parameters
     (55193194, 855178)
-    >>> list(entry.overrides)
-    ['weights', 'dropout', 'image_size', 'trainable', 'classifier_activation']
+    >>> entry.options
+    ('weights', 'dropout', 'image_size', 'trainable')
+    >>> list(entry.overrides)[:4], "backbone" in entry.overrides
+    (['weights', 'dropout', 'image_size', 'trainable'], True)
     """
     registry = _registry()
     if not isinstance(name, str) or name not in registry:
@@ -243,11 +253,13 @@ def build(name, num_classes=None, input_shape=(32, 32, 3), **overrides):
             dataset the report trained on (10 for CIFAR-10, 100 for
             CIFAR-100).
         input_shape: shape of one input image. Defaults to `(32, 32, 3)`.
-        **overrides: the architecture's own options, e.g. `dropout`, `l2`
-            or, for transfer models, `weights=None`; see
-            `get_architecture(name).overrides` and the architectures page
-            of the docs. `None` for an option that cannot be `None` keeps
-            the architecture's own value.
+        **overrides: fields of the architecture's config to replace,
+            e.g. `dropout`, `l2` or, for transfer models, `weights=None`
+            (`get_architecture(name).options` lists those the report
+            leaves open, the architectures page explains them; any other
+            field of the config is taken too, e.g. `filters`), and
+            `classifier_activation`. `None` for an option that cannot be
+            `None` keeps the architecture's own value.
 
     Returns:
         An uncompiled `keras.Model` named `name`.

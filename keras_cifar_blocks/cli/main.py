@@ -6,6 +6,8 @@ import pickle
 import sys
 from pathlib import Path
 
+from keras_cifar_blocks.utils.command_line import key_value
+
 # The errors a command reports in one line (exit status 2), rather than
 # with a traceback: bad arguments, missing or crafted data (the CIFAR
 # loader refuses a pickle that asks for code with an UnpicklingError), a
@@ -73,11 +75,10 @@ class _RecordedAppend(_RecordedFlag):
     def __call__(self, parser, namespace, values, option_string=None):
         previous = getattr(namespace, self.dest, None) or []
         setattr(namespace, self.dest, [*previous, values])
-        key, value = values
         namespace.recorded_flags = [
             *namespace.recorded_flags,
             option_string,
-            f"{key}={json.dumps(value).strip(chr(34))}",
+            key_value(*values),
         ]
 
 
@@ -245,8 +246,9 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="architecture option, e.g. --override dropout=0.3 (repeatable; "
-        "values are read as JSON)",
+        help="a field of the architecture's config, e.g. --override "
+        "dropout=0.3 or --override filters=[64,128,256] (repeatable; values "
+        "are read as JSON; an unknown key lists the valid ones)",
     )
     train.add_argument(
         "--recipe",
@@ -899,6 +901,12 @@ def _tune(args, argv) -> int:
         print(
             f"Test accuracy of the best model: {test['test_accuracy']:.2%} "
             f"on {test['test_images']:,} test images"
+        )
+    change = summary.get("best_as_documented_change")
+    if change is not None:
+        print(
+            "To train the best trial with the recipe of "
+            f"{change['architecture']}:\n  {change['command']}"
         )
     print(f"Run folder: {run}")
     return 0

@@ -13,6 +13,7 @@ pixels the way its architecture expects them (`preprocess`), so models
 with and without an internal `Rescaling` layer compete on the same data.
 """
 
+import dataclasses
 import time
 
 import keras
@@ -431,6 +432,8 @@ class CifarHyperModel(keras_tuner.HyperModel):
     # The `optimizer` and `learning_rate` hyperparameters' defaults.
     DEFAULT_OPTIMIZER = "adam"
     DEFAULT_LEARNING_RATE = 1e-3
+    # Config fields that only name layers: `architecture_of` keeps base's.
+    LABEL_FIELDS = ()
 
     def __init__(
         self,
@@ -559,15 +562,23 @@ class CifarHyperModel(keras_tuner.HyperModel):
     def make_optimizer(self, optimizer, learning_rate):
         """A new Keras optimizer by name, with this hypermodel's options."""
         validation.one_of("optimizer", optimizer, OPTIMIZERS)
-        options = {}
-        if optimizer == "sgd":
-            options = {"momentum": self.momentum, "nesterov": self.nesterov}
+        options = self._optimizer_options(optimizer)
         return keras.optimizers.deserialize(
             {
                 "class_name": optimizer,
                 "config": {"learning_rate": learning_rate, **options},
             }
         )
+
+    def _optimizer_options(self, optimizer) -> dict:
+        """The optimizer's arguments besides the learning rate (Keras'
+        defaults left out, as recipes write them)."""
+        if optimizer != "sgd":
+            return {}
+        options = {"momentum": self.momentum}
+        if self.nesterov:
+            options["nesterov"] = True
+        return options
 
     # Documented architectures.
 
@@ -612,6 +623,88 @@ class CifarHyperModel(keras_tuner.HyperModel):
             return False
         built = self._config(self.declare_hyperparameters(hp))
         return self._comparable(built) == self._comparable(config)
+
+    def architecture_of(self, values, base):
+        """A registry architecture changed to train a point of the space.
+
+        To train a searched model with a documented recipe (e.g. the best
+        trial of a search with the recipe of the best documented point),
+        through `train` or `reproduce`: `base`'s config with the fields
+        that `values` change (`overrides`), and `base`'s recipe with the
+        optimizer, learning rate and input scaling the search trained
+        with (`recipe_overrides`); the rest of the recipe (epochs,
+        schedule, augmentation, batch size) stays `base`'s.
+
+        Args:
+            values: dict of hyperparameter values, e.g. a trial's
+                (`trials.json`'s `values`); missing ones take their
+                defaults.
+            base: the name of a registry architecture of this space's
+                family, e.g. a documented point.
+
+        Returns:
+            A dict: `architecture` (`base`), `overrides` (config fields
+            to values, for `train(..., overrides=...)`) and
+            `recipe_overrides` (for `train(..., recipe_overrides=...)`);
+            both empty for `base`'s own point.
+
+        Raises:
+            ValueError: if `base` is not an architecture of this family,
+                or a value is outside the space.
+
+        Example:
+
+        >>> from keras_cifar_blocks.hypermodels import ConvStackHyperModel
+        >>> hypermodel = ConvStackHyperModel(num_classes=10)
+        >>> values = {**hypermodel.documented_points()["li2018_model3_1"],
+        ...           "activation": "mish", "learning_rate": 3e-4}
+        >>> change = hypermodel.architecture_of(values, "li2018_model3_1")
+        >>> change["overrides"], change["recipe_overrides"]
+        ({'activation': 'Mish'}, {'learning_rate': 0.0003})
+        """
+        entry = architectures.get_architecture(base)
+        if not isinstance(entry.config, self.CONFIG):
+            raise ValueError(
+                "Invalid value for argument `base`. Expected an "
+                f"architecture built from a {self.CONFIG.__name__}, as this "
+                f"space's models are. Received base={base!r}, built from a "
+                f"{type(entry.config).__name__}"
+            )
+        hp = self._fixed(check_values(self.space(), values, "values"))
+        settings = self.declare_hyperparameters(hp)
+        self._check(settings)
+        searched = self._canonical(self._config(settings))
+        documented = self._canonical(entry.config)
+        overrides = {
+            field.name: getattr(searched, field.name)
+            for field in dataclasses.fields(searched)
+            if field.name not in self.LABEL_FIELDS
+            and getattr(searched, field.name) != getattr(documented, field.name)
+        }
+        optimizer = settings["optimizer"]
+        trained = {
+            "optimizer": optimizer,
+            "learning_rate": settings["learning_rate"],
+            "optimizer_options": self._optimizer_options(optimizer),
+            "input_normalization": "raw"
+            if self._takes_raw_pixels(settings)
+            else "divide_by_255",
+        }
+        recipe = entry.recipe
+        recipe_overrides = {
+            key: value
+            for key, value in trained.items()
+            if value != getattr(recipe, key)
+            and not (
+                key == "optimizer_options"
+                and value == dict(recipe.optimizer_options)
+            )
+        }
+        return {
+            "architecture": base,
+            "overrides": overrides,
+            "recipe_overrides": recipe_overrides,
+        }
 
     def point_hyperparameters(self, point):
         """`keras_tuner.HyperParameters` with a point's values fixed.
@@ -737,6 +830,10 @@ class CifarHyperModel(keras_tuner.HyperModel):
 
     def _comparable(self, config):
         """`config` as compared with a point's: by default, itself."""
+        return config
+
+    def _canonical(self, config):
+        """`config` spelled one way, so that equal networks compare equal."""
         return config
 
     def _build_model(self, settings):

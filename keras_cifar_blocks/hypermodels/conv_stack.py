@@ -135,6 +135,7 @@ class ConvStackHyperModel(base_hypermodel.CifarHyperModel):
     CONFIG = ConvStackConfig
     DEFAULT_OPTIMIZER = "rmsprop"
     DEFAULT_LEARNING_RATE = 1e-3
+    LABEL_FIELDS = ("head_dropout_name",)
 
     def __init__(
         self,
@@ -382,6 +383,9 @@ class ConvStackHyperModel(base_hypermodel.CifarHyperModel):
             self.input_shape,
             name=self.name or "conv_stack",
         )
+
+    def _canonical(self, config) -> ConvStackConfig:
+        return config.per_stage()
 
     def _comparable(self, config) -> ConvStackConfig:
         # A point is its architecture but for the BatchNorm momentum (a

@@ -235,6 +235,9 @@ class TransferHyperModel(base_hypermodel.CifarHyperModel):
             weights=self.weights,
         )
 
+    def _canonical(self, config) -> TransferConfig:
+        return config.resolved()
+
     def _comparable(self, config) -> TransferConfig:
         # The weights are a fixed argument of the space.
         return dataclasses.replace(config.resolved(), weights=self.weights)

@@ -50,6 +50,7 @@ from keras_cifar_blocks.training import run_dir
 from keras_cifar_blocks.training.settings import DEFAULT_VALIDATION_SPLIT
 from keras_cifar_blocks.training.settings import validation_split_argument
 from keras_cifar_blocks.utils import validation
+from keras_cifar_blocks.utils.command_line import train_command
 
 SPACES = {
     "conv_stack": ConvStackHyperModel,
@@ -771,7 +772,7 @@ def write_results(
     for record in records:
         if record["epochs"] is None:
             record["epochs"] = settings.epochs
-    summary = _summary(records, test)
+    summary = _summary(records, test, search_tuner.hypermodel)
     _write_json(out / TRIALS, records)
     _write_json(out / BEST, summary)
     config = run_dir.read_json(out / CONFIG)
@@ -785,10 +786,21 @@ def write_results(
     plot_study(records, out, title=f"{settings.space} search")
 
 
-def _summary(records, test) -> dict:
-    """`best.json`: the best trial, the best documented one, the test."""
+def _summary(records, test, hypermodel=None) -> dict:
+    """`best.json`: the best trial, the best documented one, the test,
+    and the best trial as a change of the best documented architecture
+    (`CifarHyperModel.architecture_of`) with its `kcb train` line."""
     best = _best(records)
     best_point = _best(records, point_only=True)
+    change = None
+    if (
+        isinstance(hypermodel, base.CifarHyperModel)
+        and best is not None
+        and best_point is not None
+        and best["point"] is None
+    ):
+        change = hypermodel.architecture_of(best["values"], best_point["point"])
+        change["command"] = train_command(change)
     return {
         "objective": OBJECTIVE,
         "best": best,
@@ -801,6 +813,7 @@ def _summary(records, test) -> dict:
         "trials": len(records),
         "completed": sum(record["status"] == "COMPLETED" for record in records),
         "test": test,
+        "best_as_documented_change": change,
     }
 
 
@@ -867,6 +880,20 @@ def results_markdown(config, records, summary, command=None) -> str:
             f"{test['parameters']:,} parameters, {test['test_images']} test "
             f"images, evaluated once): {test['test_accuracy']:.4f}."
         )
+    change = summary.get("best_as_documented_change")
+    if change:
+        lines += [
+            "",
+            f"The best trial is `{change['architecture']}` changed; to train "
+            "it with that architecture's recipe (its epochs, schedule, "
+            "augmentation and batch size; the optimizer, learning rate and "
+            "input scaling of the search):",
+            "",
+            "```bash",
+            change["command"],
+            "```",
+            "",
+        ]
     if config.get("status") == "stopped":
         planned = planned_trials(settings, config.get("documented_points", []))
         lines.append(

@@ -22,7 +22,6 @@ a gap) is a row too, `NAME-KEY=VALUE...`, marked in the table and never
 taken as the architecture's reproduced accuracy.
 """
 
-import json
 import os
 import platform
 import re
@@ -38,6 +37,7 @@ from keras_cifar_blocks.training import run_dir
 from keras_cifar_blocks.training.settings import TEST_IMAGES
 from keras_cifar_blocks.training.settings import TRAIN_IMAGES
 from keras_cifar_blocks.training.training_loop import train
+from keras_cifar_blocks.utils.command_line import key_value
 
 SUMMARY = "reproduction.json"
 TABLE = "README.md"
@@ -103,8 +103,7 @@ def variant_label(recipe_overrides: dict) -> str:
     'input_normalization=standardize_per_channel+learning_rate=0.0005'
     """
     pairs = (
-        f"{key}={json.dumps(value).strip(chr(34))}"
-        for key, value in sorted(recipe_overrides.items())
+        key_value(key, value) for key, value in sorted(recipe_overrides.items())
     )
     return re.sub(r"[^A-Za-z0-9._=+-]", "_", "+".join(pairs))
 

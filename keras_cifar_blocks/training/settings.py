@@ -153,7 +153,8 @@ class TrainSettings:
         test_subset: `None` or the number of test images.
         validation_split: float in [0, 1), the share held out.
         seed: int >= 0.
-        overrides: dict of architecture options (`None`: none).
+        overrides: dict of fields of the architecture's config to replace
+            (`None`: none).
         recipe_overrides: dict of recipe fields replaced for this run
             (`Recipe.with_overrides`; `None`: none). Values must be JSON
             values, as `config.json` records them.

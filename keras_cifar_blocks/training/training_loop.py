@@ -130,9 +130,9 @@ def train(
         seed: int >= 0, seed of the subsets, the split, the weights, the
             shuffle and the augmentation. Defaults to `0`.
         out: the run folder. Defaults to `runs/<name>`.
-        overrides: optional dict of architecture options, e.g.
-            `{"dropout": 0.3}`; see
-            `get_architecture(name).overrides`.
+        overrides: optional dict of fields of the architecture's config
+            to replace, e.g. `{"dropout": 0.3}` or `{"filters": [64, 128,
+            256]}`; see `get_architecture(name).overrides`.
         recipe_overrides: optional dict of recipe fields to change for
             this run, e.g. `{"input_normalization":
             "standardize_per_channel", "optimizer_options.epsilon":

@@ -1,3 +1,4 @@
+import dataclasses
 import functools
 
 import keras
@@ -411,19 +412,35 @@ def test_transfer_head_matches_the_donzella_summary():
 
 
 def test_overrides_and_their_defaults():
-    assert get_architecture("li2018_model1").overrides == {
-        "classifier_activation": "softmax"
-    }
-    assert get_architecture("li2018_model2_3").overrides == {
-        "activation": "relu",
-        "dropout": 0.25,
-        "head_units": 512,
-        "head_dropout": 0.0,
+    # The options the report leaves open first, then every other field of
+    # the config, then the classifier's activation.
+    li2018_model1 = get_architecture("li2018_model1")
+    assert li2018_model1.options == ()
+    assert li2018_model1.overrides == {
+        **dataclasses.asdict(li2018_model1.config),
         "classifier_activation": "softmax",
     }
+    li2018_model2_3 = get_architecture("li2018_model2_3").overrides
+    assert list(li2018_model2_3)[:4] == [
+        "activation",
+        "dropout",
+        "head_units",
+        "head_dropout",
+    ]
+    assert (li2018_model2_3["dropout"], li2018_model2_3["head_units"]) == (
+        0.25,
+        512,
+    )
     assert get_architecture("wrn_28_10").overrides == {
         "dropout": 0.3,
         "l2": 2.5e-4,
+        **{
+            key: value
+            for key, value in dataclasses.asdict(
+                get_architecture("wrn_28_10").config
+            ).items()
+            if key not in ("dropout", "l2")
+        },
         "classifier_activation": "softmax",
     }
     for name in TRANSFER:
@@ -447,6 +464,10 @@ def test_overrides_change_the_model():
     assert logits.get_layer("predictions").activation.__name__ == "linear"
     donzella = build("donzella_cnn", l2=0.0, head_dropout=0.3)
     assert donzella.get_layer("dense_dropout").rate == 0.3
+    # A field that is not among the options: twice the widths.
+    wider = build("li2018_model3_1", filters=(64, 128, 256))
+    assert [b.filters for b in wider.layers[:3]] == [64, 128, 256]
+    assert wider.count_params() == 1_189_962
 
 
 def test_none_override_keeps_the_architectures_value():
@@ -484,10 +505,12 @@ def test_transfer_dropout_override():
         (None, {}, ValueError, "Received name=None"),
         (
             "li2018_model1",
-            {"dropout": 0.5},
+            {"depth": 3},
             TypeError,
-            r"Unknown override\(s\) \['dropout'\] for architecture "
-            r"'li2018_model1'. Valid overrides: \['classifier_activation'\]",
+            r"Unknown override\(s\) \['depth'\] for architecture "
+            r"'li2018_model1'. Valid overrides: the fields of its "
+            r"ConvStackConfig, \['filters', 'convs', .*, "
+            r"'classifier_activation'\]",
         ),
         (
             "li2018_model2_1",

@@ -71,6 +71,68 @@ def test_point_builds_the_documented_architecture(hypermodel, name):
 
 
 @pytest.mark.parametrize("name", FROM_SCRATCH)
+def test_a_documented_point_is_its_architecture_unchanged(hypermodel, name):
+    point = hypermodel.documented_points()[name]
+    change = hypermodel.architecture_of(point, name)
+    assert change["architecture"] == name
+    assert change["overrides"] == {}
+    # The search scales pixels to [0, 1] (or the model does, with
+    # `rescaling`); Donzella's recipe standardizes them.
+    expected = (
+        {"input_normalization": "divide_by_255"}
+        if name == "donzella_cnn"
+        else {}
+    )
+    assert change["recipe_overrides"] == expected
+
+
+@pytest.mark.parametrize("base", ["li2018_model3_2", "schnack2022"])
+def test_a_searched_point_is_a_documented_architecture_changed(
+    hypermodel, base
+):
+    oracle = keras_tuner.oracles.RandomSearchOracle(
+        objective="val_accuracy", max_trials=8, seed=3
+    )
+    oracle.update_space(hypermodel.space())
+    for i in range(8):
+        hp = hypermodel.space()
+        hp.values.update(oracle.populate_space(str(i))["values"])
+        values = {
+            key: value
+            for key, value in hp.values.items()
+            if hp.is_active(hp._hps[key][0])
+        }
+        change = hypermodel.architecture_of(values, base)
+        keras.backend.clear_session()
+        searched = hypermodel.build(hypermodel.point_hyperparameters(values))
+        changed = architectures.build(
+            base, num_classes=10, **change["overrides"]
+        )
+        assert_same_architecture(searched, changed)
+        recipe = architectures.recipe(base).with_overrides(
+            change["recipe_overrides"]
+        )
+        assert recipe.optimizer == values["optimizer"]
+        assert recipe.learning_rate == values["learning_rate"]
+        assert recipe.input_normalization == (
+            "raw" if values["rescaling"] else "divide_by_255"
+        )
+        if values["optimizer"] == "sgd":
+            assert dict(recipe.optimizer_options) == {"momentum": 0.9}
+
+
+def test_architecture_of_refuses_another_family(hypermodel):
+    point = hypermodel.documented_points()["li2018_model1"]
+    with pytest.raises(
+        ValueError,
+        match=r"argument `base`. Expected an architecture built from a "
+        r"ConvStackConfig.*Received base='wrn_28_10', built from a "
+        r"WideResNetConfig",
+    ):
+        hypermodel.architecture_of(point, "wrn_28_10")
+
+
+@pytest.mark.parametrize("name", FROM_SCRATCH)
 def test_point_compiles_with_the_recipes_optimizer(hypermodel, name):
     point = hypermodel.documented_points()[name]
     recipe = architectures.recipe(name)

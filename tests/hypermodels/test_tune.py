@@ -252,6 +252,47 @@ def test_tune_writes_a_run_folder_and_resumes(small_data_dir, tmp_path):
         )
 
 
+def test_best_json_gives_the_best_trial_as_a_documented_architecture_changed():
+    from keras_cifar_blocks.hypermodels.tune import _summary
+    from keras_cifar_blocks.hypermodels.tune import results_markdown
+
+    hypermodel = ConvStackHyperModel(num_classes=10)
+    point = hypermodel.documented_points()["li2018_model3_1"]
+    searched = {**point, "activation": "mish", "l2": 0.0}
+    records = [
+        {"trial_id": "0", "status": "COMPLETED", "score": 0.5,
+         "point": "li2018_model3_1", "values": point, "epochs": 2},
+        {"trial_id": "1", "status": "COMPLETED", "score": 0.6,
+         "point": None, "values": searched, "epochs": 2},
+    ]  # fmt: skip
+    summary = _summary(records, None, hypermodel)
+    change = summary["best_as_documented_change"]
+    command = (
+        "kcb train li2018_model3_1 --override activation=Mish --override l2=0.0"
+    )
+    assert change == {
+        "architecture": "li2018_model3_1",
+        "overrides": {"activation": "Mish", "l2": 0.0},
+        "recipe_overrides": {},
+        "command": command,
+    }
+    config = {
+        "settings": {"space": "conv_stack", "tuner": "random"},
+        "versions": {
+            "keras_backend": BACKEND,
+            "keras": "3",
+            "keras-tuner": "1",
+        },
+        "sessions": [{"seconds": 1.0, "command": "kcb tune conv_stack"}],
+    }
+    assert command in results_markdown(config, records, summary)
+    # The best trial a documented point: nothing to change.
+    records[0]["score"] = 0.7
+    assert _summary(records, None, hypermodel)["best_as_documented_change"] is (
+        None
+    )
+
+
 @pytest.mark.filterwarnings("ignore:Skipping variable loading:UserWarning")
 def test_trials_train_under_the_given_precision(
     small_data_dir, tmp_path, monkeypatch
