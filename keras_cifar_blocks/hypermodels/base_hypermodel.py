@@ -629,7 +629,7 @@ class CifarHyperModel(keras_tuner.HyperModel):
 
         To train a searched model with a documented recipe (e.g. the best
         trial of a search with the recipe of the best documented point),
-        through `train` or `reproduce`: `base`'s config with the fields
+        with `train` or `kcb train`: `base`'s config with the fields
         that `values` change (`overrides`), and `base`'s recipe with the
         optimizer, learning rate and input scaling the search trained
         with (`recipe_overrides`); the rest of the recipe (epochs,
