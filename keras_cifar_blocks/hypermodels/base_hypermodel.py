@@ -691,14 +691,16 @@ class CifarHyperModel(keras_tuner.HyperModel):
             else "divide_by_255",
         }
         recipe = entry.recipe
+        documented_recipe = {
+            "optimizer": recipe.optimizer,
+            "learning_rate": recipe.learning_rate,
+            "optimizer_options": dict(recipe.optimizer_options),
+            "input_normalization": recipe.input_normalization,
+        }
         recipe_overrides = {
             key: value
             for key, value in trained.items()
-            if value != getattr(recipe, key)
-            and not (
-                key == "optimizer_options"
-                and value == dict(recipe.optimizer_options)
-            )
+            if value != documented_recipe[key]
         }
         return {
             "architecture": base,

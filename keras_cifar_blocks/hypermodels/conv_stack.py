@@ -391,7 +391,7 @@ class ConvStackHyperModel(base_hypermodel.CifarHyperModel):
         # A point is its architecture but for the BatchNorm momentum (a
         # fixed argument here) and the name of the head's dropout layer.
         return dataclasses.replace(
-            config.per_stage(),
+            self._canonical(config),
             batch_norm_momentum=self.batch_norm_momentum,
             head_dropout_name="dense_dropout",
         )

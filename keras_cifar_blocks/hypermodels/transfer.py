@@ -240,7 +240,9 @@ class TransferHyperModel(base_hypermodel.CifarHyperModel):
 
     def _comparable(self, config) -> TransferConfig:
         # The weights are a fixed argument of the space.
-        return dataclasses.replace(config.resolved(), weights=self.weights)
+        return dataclasses.replace(
+            self._canonical(config), weights=self.weights
+        )
 
     def _point(self, config) -> dict:
         """The hyperparameter values of a `TransferConfig`."""
